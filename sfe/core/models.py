@@ -1,0 +1,117 @@
+"""Base models: tenant-owned rows, UUID codes, and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .tenancy import TenantScopeError, current_scope, require_tenant_id
+
+
+class TenantQuerySet(models.QuerySet):
+    """QuerySet of a tenant-owned model; always filtered to the current tenant."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        tenant_id = require_tenant_id()
+        for obj in objs:
+            if obj.tenant_id is None:
+                obj.tenant_id = tenant_id
+            elif obj.tenant_id != tenant_id:
+                raise TenantScopeError(f"bulk_create of a row of tenant {obj.tenant_id} in tenant {tenant_id}")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class TenantManager(models.Manager):
+    """Fail-closed manager: raises when no tenant is active (pretix's ScopedManager)."""
+
+    _queryset_class = TenantQuerySet
+
+    def get_queryset(self):
+        scope = current_scope()
+        qs = super().get_queryset()
+        if scope.all_tenants:
+            return qs
+        if scope.tenant_id is None:
+            raise TenantScopeError(
+                f"{self.model.__name__} is tenant-owned and no tenant is active: "
+                "enter one with tenant_scope(tenant)."
+            )
+        return qs.filter(tenant_id=scope.tenant_id)
+
+
+class TenantOwned(models.Model):
+    """Every tenant-owned model derives from this.
+
+    The schema invariants (``sfe.core.schema``) give each such table forced row-level
+    security, a ``(tenant_id, id)`` key and composite foreign keys to other tenant-owned
+    tables, and the audit trigger.
+    """
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, editable=False, related_name="+", db_index=False
+    )
+
+    objects = TenantManager()
+    # Columns the audit trigger leaves out (computed or noisy columns).
+    audit_exclude: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args, **kwargs):
+        tenant_id = require_tenant_id() if not current_scope().all_tenants else self.tenant_id
+        if self.tenant_id is None:
+            self.tenant_id = tenant_id
+        elif self.tenant_id != tenant_id:
+            raise TenantScopeError(f"Saving a row of tenant {self.tenant_id} in tenant {tenant_id}")
+        super().save(*args, **kwargs)
+
+
+class Coded(models.Model):
+    """A public UUID used in URLs and the API; integer ids stay inside."""
+
+    code = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(TenantOwned):
+    """One row per create, update or delete of a tenant record, written by a trigger.
+
+    The application's database role may only SELECT this table (row-level security
+    scopes it to the tenant); the trigger function runs as the owner.
+    """
+
+    class Action(models.TextChoices):
+        INSERT = "I", _("created")
+        UPDATE = "U", _("changed")
+        DELETE = "D", _("deleted")
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )
+    at = models.DateTimeField(db_default=models.Func(function="clock_timestamp"))
+    table_name = models.CharField(max_length=63)
+    row_id = models.BigIntegerField()
+    row_code = models.UUIDField(null=True)
+    action = models.CharField(max_length=1, choices=Action.choices)
+    changes = models.JSONField(default=dict)
+    actor_id = models.BigIntegerField(null=True)
+    request_id = models.CharField(max_length=64, blank=True, null=True)
+    reason = models.TextField(blank=True, null=True)
+    txid = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "table_name", "row_id", "-at"], name="audit_row_idx"),
+            models.Index(fields=["tenant", "-at"], name="audit_recent_idx"),
+            models.Index(fields=["tenant", "actor_id", "-at"], name="audit_actor_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        raise TenantScopeError("Audit events are written by the database trigger only.")

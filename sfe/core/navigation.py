@@ -1,0 +1,46 @@
+"""Navigation by role, one registry that apps add to in their AppConfig.ready()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    icon: str
+    roles: tuple[str, ...]  # empty: everyone signed in to a tenant
+    order: int = 100
+
+
+_items: list[NavItem] = []
+
+
+def register(item: NavItem) -> None:
+    if any(i.key == item.key for i in _items):
+        return
+    _items.append(item)
+    _items.sort(key=lambda i: i.order)
+
+
+def navigation_for(request) -> list[dict]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    out = []
+    for item in _items:
+        if item.roles and not membership.has_role(*item.roles):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        out.append({
+            "key": item.key, "label": item.label, "url": url, "icon": item.icon,
+            "active": request.path == url or (url != "/" and request.path.startswith(url)),
+        })
+    return out

@@ -1,0 +1,183 @@
+"""Schema invariants applied after every ``migrate``, as the owner role.
+
+For every concrete tenant-owned model (a subclass of ``TenantOwned``):
+
+* row-level security enabled **and forced**, with one policy that compares ``tenant_id``
+  with the transaction-local ``app.tenant_id`` (no tenant → no rows, no writes);
+* a unique ``(tenant_id, id)`` index and, for every foreign key to another tenant-owned
+  table, a composite foreign key ``(tenant_id, fk) → (tenant_id, id)``, so a row can
+  never reference a row of another tenant whatever the application does;
+* the audit trigger (``sfe_audit``), a ``SECURITY DEFINER`` function owned by the owner
+  role: the application role cannot insert, update or delete audit rows itself.
+
+Then the grants: the application role gets DML on every table except the audit table
+(SELECT only), and nothing else. The step is idempotent; a test finds every table with a
+``tenant_id`` column on its own and checks the result, so a table created some other way
+fails it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections, models
+
+log = logging.getLogger(__name__)
+
+POLICY = "tenant_isolation"
+TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+
+AUDIT_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION sfe_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+  excluded text[] := string_to_array(TG_ARGV[0], ',');
+  masked text[] := string_to_array(TG_ARGV[1], ',');
+  tenant_from text := TG_ARGV[2];
+  o jsonb; n jsonb; r jsonb; diff jsonb; tid bigint; m text;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN o := to_jsonb(OLD) - excluded; END IF;
+  IF TG_OP <> 'DELETE' THEN n := to_jsonb(NEW) - excluded; END IF;
+  FOREACH m IN ARRAY coalesce(masked, '{}') LOOP
+    IF o ? m THEN o := jsonb_set(o, ARRAY[m], to_jsonb(left(md5(o->>m), 8))); END IF;
+    IF n ? m THEN n := jsonb_set(n, ARRAY[m], to_jsonb(left(md5(n->>m), 8))); END IF;
+  END LOOP;
+  IF TG_OP = 'UPDATE' THEN
+    SELECT jsonb_object_agg(key, jsonb_build_array(o->key, value)) INTO diff
+      FROM jsonb_each(n) WHERE n->key IS DISTINCT FROM o->key;
+    IF diff IS NULL THEN RETURN NULL; END IF;
+  ELSIF TG_OP = 'INSERT' THEN
+    SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value)) INTO diff FROM jsonb_each(n) WHERE value <> 'null';
+  ELSE
+    SELECT jsonb_object_agg(key, jsonb_build_array(value, NULL)) INTO diff FROM jsonb_each(o) WHERE value <> 'null';
+  END IF;
+  r := coalesce(n, o);
+  IF tenant_from = 'self' THEN
+    tid := (r->>'id')::bigint;
+  ELSIF tenant_from = 'membership' THEN
+    SELECT tenant_id INTO tid FROM accounts_membership WHERE user_id = (r->>'id')::bigint;
+  ELSE
+    tid := (r->>'tenant_id')::bigint;
+  END IF;
+  INSERT INTO core_auditevent (tenant_id, at, table_name, row_id, row_code, action, changes,
+                               actor_id, request_id, reason, txid)
+  VALUES (tid, clock_timestamp(), TG_TABLE_NAME, (r->>'id')::bigint, (r->>'code')::uuid,
+          left(TG_OP, 1), coalesce(diff, '{}'::jsonb),
+          NULLIF(current_setting('app.actor_id', true), '')::bigint,
+          NULLIF(current_setting('app.request_id', true), ''),
+          NULLIF(current_setting('app.reason', true), ''),
+          txid_current());
+  RETURN NULL;
+END
+$fn$;
+"""
+
+USER_TENANT_FUNCTION = """
+CREATE OR REPLACE FUNCTION sfe_user_tenant(p_user bigint) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$fn$ SELECT tenant_id FROM accounts_membership WHERE user_id = p_user AND is_active $fn$;
+REVOKE ALL ON FUNCTION sfe_user_tenant(bigint) FROM PUBLIC;
+"""
+
+
+def tenant_owned_models() -> list[type[models.Model]]:
+    from .models import TenantOwned
+
+    return [
+        m for m in apps.get_models()
+        if issubclass(m, TenantOwned) and m._meta.managed and not m._meta.proxy
+    ]
+
+
+def _name(*parts: str) -> str:
+    name = "_".join(parts)
+    if len(name) <= 63:
+        return name
+    return name[:54] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def is_owner(connection) -> bool:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tableowner = current_user FROM pg_tables "
+            "WHERE tablename = 'django_migrations' AND schemaname = current_schema()"
+        )
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def statements_for(model: type[models.Model]) -> list[str]:
+    from .models import AuditEvent, TenantOwned
+
+    table = model._meta.db_table
+    t = _qi(table)
+    sql = [
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {_qi(_name(table, 'tenant_id_key'))} ON {t} (tenant_id, id)",
+        f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY} ON {t}",
+        f"CREATE POLICY {POLICY} ON {t} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})",
+    ]
+    for field in model._meta.concrete_fields:
+        if not isinstance(field, models.ForeignKey) or field.name == "tenant" or not field.db_constraint:
+            continue
+        target = field.related_model
+        if not (isinstance(target, type) and issubclass(target, TenantOwned)):
+            continue
+        raw = _name(table, field.column, "tfk")
+        sql.append(
+            f"DO $do$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '{raw}') THEN "
+            f"ALTER TABLE {t} ADD CONSTRAINT {_qi(raw)} FOREIGN KEY (tenant_id, {_qi(field.column)}) "
+            f"REFERENCES {_qi(target._meta.db_table)} (tenant_id, id) DEFERRABLE INITIALLY DEFERRED; "
+            f"END IF; END $do$"
+        )
+    if model is not AuditEvent:
+        sql.append(_audit_trigger(table, getattr(model, "audit_exclude", ()), (), "column"))
+    return sql
+
+
+def _audit_trigger(table: str, exclude, masked, tenant_from: str) -> str:
+    args = ", ".join(f"'{a}'" for a in (",".join(exclude), ",".join(masked), tenant_from))
+    return (
+        f"CREATE OR REPLACE TRIGGER sfe_audit AFTER INSERT OR UPDATE OR DELETE ON {_qi(table)} "
+        f"FOR EACH ROW EXECUTE FUNCTION sfe_audit({args})"
+    )
+
+
+def apply_schema_invariants(sender=None, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver; runs once per migrate (on the core app's signal)."""
+    if sender is not None and getattr(sender, "label", None) != "core":
+        return
+    connection = connections[using]
+    if not is_owner(connection):
+        return  # e.g. a test flush emitting post_migrate as the application role
+    from accounts.models import Tenant, User
+
+    from .models import AuditEvent
+
+    app_role = _qi(settings.APP_DB_ROLE)
+    statements = [AUDIT_FUNCTION, USER_TENANT_FUNCTION]
+    for model in tenant_owned_models():
+        statements += statements_for(model)
+    statements.append(_audit_trigger(Tenant._meta.db_table, (), (), "self"))
+    statements.append(_audit_trigger(User._meta.db_table, ("last_login",), ("password",), "membership"))
+    if settings.APP_DB_ROLE != settings.OWNER_DB_ROLE:
+        audit = _qi(AuditEvent._meta.db_table)
+        statements += [
+            f"GRANT USAGE ON SCHEMA public TO {app_role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {audit} FROM {app_role}",
+            f"GRANT EXECUTE ON FUNCTION sfe_user_tenant(bigint) TO {app_role}",
+        ]
+    with connection.cursor() as cur:
+        for stmt in statements:
+            cur.execute(stmt)
+    log.info("schema invariants applied to %d tenant-owned tables", len(tenant_owned_models()))

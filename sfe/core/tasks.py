@@ -1,0 +1,70 @@
+"""Celery base task that carries the tenant from the caller to the worker.
+
+``apply_async`` (and so ``delay`` / ``delay_on_commit``) copies the current tenant and
+audit actor into the message headers; the worker enters that tenant, opens one
+transaction (the tenant setting is transaction-local) and runs the task inside it.
+A task declared ``tenant_required=True`` refuses to be enqueued with no tenant active.
+Tasks take ids, never model instances.
+"""
+
+from __future__ import annotations
+
+from celery import Task
+from django.db import close_old_connections, transaction
+
+from .tenancy import audit_context, current_audit, current_scope, no_tenant, tenant_scope
+
+HEADER_TENANT = "sfe_tenant"
+HEADER_ACTOR = "sfe_actor"
+
+
+class TenantTask(Task):
+    abstract = True
+    tenant_required = True
+    #: Run the task body in one transaction (set False for work that commits in chunks;
+    #: it must then open ``transaction.atomic()`` around each chunk).
+    atomic = True
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None,
+                    link_error=None, shadow=None, **options):
+        scope = current_scope()
+        if self.tenant_required and scope.tenant_id is None:
+            from .tenancy import TenantScopeError
+
+            raise TenantScopeError(f"{self.name} needs a tenant: enqueue it inside tenant_scope().")
+        headers = dict(options.pop("headers", None) or {})
+        headers[HEADER_TENANT] = scope.tenant_id
+        headers[HEADER_ACTOR] = current_audit().actor_id
+        return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow,
+                                   headers=headers, **options)
+
+    def _header(self, name):
+        value = getattr(self.request, name, None)
+        if value is None:
+            value = (getattr(self.request, "headers", None) or {}).get(name)
+        return value
+
+    def __call__(self, *args, **kwargs):
+        tenant_id = self._header(HEADER_TENANT)
+        actor_id = self._header(HEADER_ACTOR)
+        if self.request.called_directly or self.request.is_eager:
+            pass
+        else:
+            close_old_connections()
+        request_id = f"task:{self.request.id}" if self.request.id else ""
+        with audit_context(actor_id=actor_id, request_id=request_id):
+            if tenant_id is None:
+                if self.tenant_required:
+                    from .tenancy import TenantScopeError
+
+                    raise TenantScopeError(f"{self.name} received no tenant")
+                with no_tenant():
+                    return self._run(*args, **kwargs)
+            with tenant_scope(int(tenant_id)):
+                return self._run(*args, **kwargs)
+
+    def _run(self, *args, **kwargs):
+        if self.atomic:
+            with transaction.atomic():
+                return self.run(*args, **kwargs)
+        return self.run(*args, **kwargs)
