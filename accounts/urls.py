@@ -15,4 +15,7 @@ urlpatterns = [
     path("accounts/password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("org/", include(("accounts.urls_org", "org"))),
+    path("users/", include(("accounts.urls_users", "users"))),
+    path("audit/", include(("accounts.urls_audit", "audit"))),
 ]

@@ -196,6 +196,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 

@@ -1,0 +1,83 @@
+"""One permission matrix over every named URL (pretix's test_permissions, NetBox's rows).
+
+Rows live in ``tests/matrix/*.py``. A named URL with no row fails
+``test_every_url_has_a_row``: a new endpoint cannot land without saying who may use it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+import tests.matrix as matrix_pkg
+from tests.matrix import Row
+
+# URLs outside the matrix, each with the reason.
+EXEMPT_PREFIXES = (
+    "admin:",  # Django admin: platform operators only, staff check by Django itself
+)
+EXEMPT = {
+    "password_reset_confirm": "token URL; covered by tests/accounts/test_auth.py",
+    "password_reset_complete": "static confirmation page",
+    "password_reset_done": "static confirmation page",
+    "password_change_done": "static confirmation page",
+    "logout": "POST-only sign-out, covered by test_auth",
+    "set_language": "POST-only, covered by test_auth",
+}
+
+
+def _rows() -> list[Row]:
+    rows: list[Row] = []
+    for mod in pkgutil.iter_modules(matrix_pkg.__path__):
+        rows += getattr(importlib.import_module(f"tests.matrix.{mod.name}"), "ROWS", [])
+    return rows
+
+
+ROWS = _rows()
+
+
+def _names(resolver=None, prefix="") -> set[str]:
+    resolver = resolver or get_resolver()
+    names: set[str] = set()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            names |= _names(p, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(prefix + p.name)
+    return names
+
+
+def test_every_url_has_a_row():
+    covered = {r.name for r in ROWS}
+    missing = sorted(
+        n for n in _names()
+        if n not in covered and n not in EXEMPT and not n.startswith(EXEMPT_PREFIXES)
+    )
+    assert not missing, f"URLs with no row in tests/matrix: {missing}"
+
+
+def _user(world, role):
+    if role == "anon":
+        return None
+    if role.startswith("b_"):
+        return world.users["b"][role[2:]]
+    return world.users["a"][role]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_permission_matrix(row: Row, world, client):
+    with world.scope("a"):
+        kwargs = row.kwargs(world) if row.kwargs else {}
+        data = row.data(world) if row.data else {}
+    url = reverse(row.name, kwargs=kwargs) + (f"?{row.query}" if row.query else "")
+    user = _user(world, row.role)
+    if user is not None:
+        client.force_login(user)
+    response = getattr(client, row.method)(url, data=data)
+    assert response.status_code == row.expected, (
+        f"{row}: got {response.status_code} for {url}"
+    )
