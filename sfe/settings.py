@@ -61,6 +61,8 @@ def _db(var: str, fallback: str | None = None) -> dict:
             f"{var} is not set and the embedded PostgreSQL is not running: "
             "run `make run` (or `python -m sfe.embedded up`), or set DATABASE_URL."
         )
+    if os.environ.get("SFE_DB_NAME"):  # benchmarks and the test Celery worker use their own database
+        cfg["NAME"] = os.environ["SFE_DB_NAME"]
     cfg["ENGINE"] = "sfe.core.db"  # PostgreSQL with the per-transaction tenant scope
     cfg["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     cfg["CONN_HEALTH_CHECKS"] = True
@@ -73,7 +75,9 @@ DATABASES = {
     # The owner role: runs migrations and the few named cross-tenant platform jobs.
     "owner": _db("DATABASE_OWNER_URL", fallback="DATABASE_URL"),
 }
-DATABASES["owner"]["TEST"] = {"NAME": None}
+# Parallel test runs on one server must not share a test database: the name carries the
+# process id unless SFE_TEST_DB_NAME fixes it (`make test` does, to reuse it).
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SFE_TEST_DB_NAME") or f"test_sfe_{os.getpid()}"}
 DATABASE_ROUTERS = ["sfe.core.tenancy.TenantRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

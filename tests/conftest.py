@@ -30,6 +30,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     default = connections["default"]
     owner = connections["owner"]
     app_user, app_password = default.settings_dict["USER"], default.settings_dict["PASSWORD"]
+    settings.SFE_TEST_GRANT_TRUNCATE = True
     with django_db_blocker.unblock():
         default.close()
         default.settings_dict["USER"] = owner.settings_dict["USER"]
@@ -38,7 +39,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             verbosity=request.config.option.verbose, interactive=False,
             keepdb=django_db_keepdb, aliases={"default"}, serialized_aliases=set(),
         )
-        with default.cursor() as cur:
+        with default.cursor() as cur:  # also re-granted whenever the invariants re-run in a flush
             cur.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{settings.APP_DB_ROLE}"')
         default.close()
         default.settings_dict["USER"] = app_user
