@@ -122,3 +122,42 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def celery_worker_proc(django_db_setup, django_db_blocker):
+    """A real Celery worker process (solo pool) on the real Redis broker, reading the test
+    database as the application role. Tasks go to a queue of this test session only."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.conf import settings
+
+    from sfe.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, SFE_DB_NAME=connections["default"].settings_dict["NAME"])
+    env.pop("SFE_TESTING", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "sfe", "worker", "--pool=solo", "-Q", queue,
+         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        env=env, cwd=settings.BASE_DIR,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the Celery worker exited at start (code {proc.returncode})")
+        replies = app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1)
+        if replies:
+            break
+    else:
+        proc.terminate()
+        pytest.fail("the Celery worker did not answer a ping within 60 s: is Redis running?")
+    yield queue
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

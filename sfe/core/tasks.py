@@ -68,3 +68,25 @@ class TenantTask(Task):
             with transaction.atomic():
                 return self.run(*args, **kwargs)
         return self.run(*args, **kwargs)
+
+
+from celery import shared_task  # noqa: E402
+
+
+@shared_task(base=TenantTask, name="core.tenant_probe")
+def tenant_probe() -> dict:
+    """Report what a worker sees in the task's tenant: used by the health page and the
+    tenancy tests. Counts with raw SQL (row security alone) and with the ORM."""
+    import os
+
+    from django.db import connection
+
+    from accounts.models import OrgNode
+
+    from .tenancy import current_tenant_id
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('app.tenant_id', true), count(*) FROM accounts_orgnode")
+        setting, raw_count = cur.fetchone()
+    return {"tenant_id": current_tenant_id(), "setting": setting, "raw_nodes": raw_count,
+            "orm_nodes": OrgNode.objects.count(), "pid": os.getpid()}

@@ -28,10 +28,21 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._sfe_applied: tuple[str, str, str, str] | None = None
+        self._sfe_connecting = False
         self.execute_wrappers.append(self._sfe_scope_wrapper)
 
+    def connect(self):
+        # Connection set-up (type lookups of django.contrib.postgres) reads only the
+        # catalogue and may run before the caller's transaction starts.
+        self._sfe_connecting = True
+        try:
+            super().connect()
+        finally:
+            self._sfe_connecting = False
+
     def _sfe_scope_wrapper(self, execute, sql, params, many, context):
-        self.apply_tenant_settings()
+        if not self._sfe_connecting:
+            self.apply_tenant_settings()
         return execute(sql, params, many, context)
 
     def apply_tenant_settings(self) -> None:
