@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from .views import audit
+
+urlpatterns = [
+    path("", audit.audit_list, name="list"),
+    path("<str:table>/<uuid:code>/", audit.audit_record, name="record"),
+]

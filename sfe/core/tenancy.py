@@ -145,8 +145,9 @@ def audit_context(*, actor_id: int | None = None, request_id: str | None = None,
 
 
 def audit_reason(reason: str):
-    """Attach the user's reason to the audit rows written inside the block."""
-    return audit_context(reason=reason or "")
+    """Attach the user's reason to the audit rows written inside the block; an empty
+    reason keeps the one given further out."""
+    return audit_context(reason=reason or None)
 
 
 def transaction_settings() -> tuple[str, str, str, str]:
