@@ -54,8 +54,8 @@ def _db(var: str, fallback: str | None = None) -> dict:
 
         state = _emb.read_state()
         role = _emb.APP_ROLE if var == "DATABASE_URL" else _emb.OWNER_ROLE
-        cfg = {"NAME": _emb.DATABASE, "USER": role, "PASSWORD": "", "HOST": state["socket_dir"],
-               "PORT": str(state["port"])}
+        cfg = {"NAME": os.environ.get("SFE_DB_NAME") or _emb.DATABASE, "USER": role, "PASSWORD": "",
+               "HOST": state["socket_dir"], "PORT": str(state["port"])}
     else:
         raise environ.ImproperlyConfigured(
             f"{var} is not set and the embedded PostgreSQL is not running: "
@@ -168,12 +168,20 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per account: see SILENCED_SYSTEM_CHECKS
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
 
-ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
+ANONYMOUS_USER_NAME = None
+SILENCED_SYSTEM_CHECKS = [
+    # Lock per account, not per IP address: a pharma company's whole field force often
+    # signs in through one corporate NAT address, and an IP lock would lock them all out.
+    "axes.W006",
+    # User.email is unique case-insensitively through the `user_email_ci_unique`
+    # constraint on Lower(email), which Django's check does not recognise.
+    "auth.W004",
+]  # guardian: no anonymous user row
 
 # --------------------------------------------------------------------------- i18n
 
