@@ -1,15 +1,16 @@
 """The whole Celery beat schedule, in one place. Each entry says what it does and when.
 
-Times are Asia/Shanghai (``CELERY_TIMEZONE``); each nightly job fans out one task per
-tenant (never per record), and each task enters its tenant through ``TenantTask``.
+Times are Asia/Shanghai (``CELERY_TIMEZONE``). Nightly jobs of later capabilities fan out
+one task per tenant (never per record); each task enters its tenant through ``TenantTask``.
 """
 
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
-    # Close positions whose end date has passed and refresh visibility caches: 00:10.
-    "accounts-nightly-positions": {
-        "task": "accounts.tasks.nightly_fanout",
-        "schedule": crontab(hour=0, minute=10),
+    # Every minute: a worker writes its heartbeat to the cache; /health/ reports its age,
+    # so a stopped worker or beat shows on the health page within two minutes.
+    "core-worker-heartbeat": {
+        "task": "core.worker_heartbeat",
+        "schedule": crontab(minute="*"),
     },
 }

@@ -90,3 +90,17 @@ def tenant_probe() -> dict:
         setting, raw_count = cur.fetchone()
     return {"tenant_id": current_tenant_id(), "setting": setting, "raw_nodes": raw_count,
             "orm_nodes": OrgNode.objects.count(), "pid": os.getpid()}
+
+
+HEARTBEAT_KEY = "sfe:worker-heartbeat"
+
+
+@shared_task(base=TenantTask, name="core.worker_heartbeat", tenant_required=False, atomic=False)
+def worker_heartbeat() -> str:
+    """Record that beat and a worker are alive (platform-level: no tenant)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    cache.set(HEARTBEAT_KEY, now, timeout=24 * 3600)
+    return now

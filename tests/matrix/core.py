@@ -11,3 +11,5 @@ ROWS = [
     Row("password_change", "rep", 200),
     Row("password_reset", "anon", 200),
 ]
+
+ROWS += [Row("health", "anon", 200)]
