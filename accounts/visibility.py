@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q
 
 from .models import Membership, Position, Role
 
@@ -52,8 +52,8 @@ def visible_nodes_q(user, on: dt.date | None = None) -> Q:
     held = (
         Position.objects.active_on(day)
         .filter(holder_id=membership.pk, node__retired_on__isnull=True)
-        .annotate(outer_path=OuterRef("path"))
-        .filter(outer_path__startswith=F("node__path"))
+        # The outer node lies in the subtree of the held node: its path starts with the held path.
+        .filter(Func(OuterRef("path"), F("node__path"), function="starts_with", output_field=BooleanField()))
     )
     return Q(Exists(held))
 
