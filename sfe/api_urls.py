@@ -1,3 +1,34 @@
-from django.urls import path
+"""``/api/v1/`` (DRF), the OpenAPI schema at ``/api/schema/`` and its docs at ``/api/docs/``.
 
-urlpatterns: list = []
+Every URL name starts with ``api-``. The schema and the docs need a signed-in user (any
+role, any tenant: the schema is the same for everyone); the docs page is Swagger UI
+from the vendored sidecar assets, with its start-up script served as a separate file
+(``SpectacularSwaggerSplitView``) because the CSP forbids inline scripts.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import permissions
+from rest_framework.routers import SimpleRouter
+
+from accounts import api as accounts_api
+
+router = SimpleRouter()
+router.register("users", accounts_api.UserViewSet, basename="api-users")
+router.register("org/nodes", accounts_api.OrgNodeViewSet, basename="api-org-nodes")
+
+v1 = [
+    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
+    path("org/tree/", accounts_api.OrgTreeView.as_view(), name="api-org-tree"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[permissions.IsAuthenticated]),
+         name="api-schema"),
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+         name="api-docs"),
+]
