@@ -70,6 +70,11 @@ BEGIN
           NULLIF(current_setting('app.request_id', true), ''),
           NULLIF(current_setting('app.reason', true), ''),
           txid_current());
+  IF TG_TABLE_NAME = 'accounts_membership' AND TG_OP = 'INSERT' THEN
+    -- The user row is inserted before its membership: give its audit rows the tenant now.
+    UPDATE core_auditevent SET tenant_id = tid
+     WHERE table_name = 'accounts_user' AND row_id = (r->>'user_id')::bigint AND tenant_id IS NULL;
+  END IF;
   RETURN NULL;
 END
 $fn$;

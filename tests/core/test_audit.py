@@ -75,3 +75,14 @@ def test_audit_csv_export_neutralises_formulas(world, client):
     body = client.get("/audit/?format=csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" not in body.split("\n")[0]
     assert "=HYPERLINK(1)" in body and ",=HYPERLINK" not in body
+
+
+def test_user_creation_is_in_the_tenants_audit_trail(world):
+    from accounts.services.users import user_create
+
+    with world.scope("a"), transaction.atomic():
+        m = user_create(email="new@a.test", full_name="新人", roles=["rep"], password="Some-Password-1")
+        events = AuditEvent.objects.filter(table_name="accounts_user", row_id=m.user_id, action="I")
+        assert events.count() == 1 and events.get().changes["email"] == [None, "new@a.test"]
+    with world.scope("b"), transaction.atomic():
+        assert not AuditEvent.objects.filter(table_name="accounts_user", row_id=m.user_id).exists()
