@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import chromium, desktop  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_docs_page_renders_the_operations_with_no_csp_violation(tworld, live_server, desktop, client):  # noqa: F811
+def test_docs_page_renders_the_operations_with_no_csp_violation(tworld, live_server, desktop, client):
     client.force_login(tworld.users["a"]["rep"])
     desktop.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = desktop.new_page()
