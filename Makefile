@@ -37,10 +37,11 @@ services: install
 stop:
 	$(BIN)/python -m sfe.embedded down
 
+## make messages: refresh the zh-Hans catalogue (needs gettext), then translate and compile
 messages: install
-	cd accounts && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var \
+		--ignore=staticfiles --ignore=bench --ignore=tests
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean-db: stop
 	rm -rf var/pgdata var/run

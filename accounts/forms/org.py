@@ -12,6 +12,7 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import Membership, OrgNode, Tenant
 from ..services.org import ISO_4217, validate_currency
@@ -174,7 +175,7 @@ class TenantSettingsForm(forms.ModelForm):
     fiscal_year_start_month = forms.TypedChoiceField(
         label=_("Fiscal year starts in"), coerce=int,
         choices=[(1, _("January")), (2, _("February")), (3, _("March")), (4, _("April")),
-                 (5, _("May")), (6, _("June")), (7, _("July")), (8, _("August")),
+                 (5, pgettext_lazy("month", "May")), (6, _("June")), (7, _("July")), (8, _("August")),
                  (9, _("September")), (10, _("October")), (11, _("November")), (12, _("December"))],
     )
 

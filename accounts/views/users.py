@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ..forms.users import UserCreateForm, UserEditForm, UserFilterForm, UserImportForm, apply_service_errors
@@ -216,7 +217,9 @@ def user_import(request):
                 send_invitations=form.cleaned_data["send_invitations"], base_url=_base_url(request),
             )
             if not record.errors:
-                messages.success(request, _("%(count)s users were imported.") % {"count": record.created})
+                messages.success(request, ngettext(
+                    "%(count)s user was imported.", "%(count)s users were imported.", record.created,
+                ) % {"count": record.created})
                 return redirect("users:import_result", code=record.code)
             failed = record
     else:
