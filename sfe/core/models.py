@@ -115,3 +115,20 @@ class AuditEvent(TenantOwned):
 
     def save(self, *args, **kwargs):
         raise TenantScopeError("Audit events are written by the database trigger only.")
+
+
+def tenant_upload_to(prefix: str):
+    """``upload_to`` for a FileField of a tenant-owned model: ``t<tenant>/<prefix>/<uuid><ext>``.
+
+    Stored paths carry the tenant (and no user-chosen name), so one tenant's file can
+    never be served at, or overwrite, another tenant's path.
+    """
+    import os
+
+    def upload_to(instance, filename: str) -> str:
+        tenant_id = instance.tenant_id or require_tenant_id()
+        ext = os.path.splitext(filename)[1].lower()[:10]
+        return f"t{tenant_id}/{prefix}/{uuid.uuid4().hex}{ext}"
+
+    upload_to.__qualname__ = f"tenant_upload_to.{prefix}"
+    return upload_to

@@ -19,7 +19,7 @@ class TenantCommand(BaseCommand):
     def handle(self, *args, **options):
         from accounts.models import Tenant
 
-        slug = options["tenant"]
+        slug = options.pop("tenant")
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}")
