@@ -8,7 +8,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -188,7 +188,7 @@ class OrgNodeQuerySet(TenantQuerySet):
     def live(self):
         return self.filter(retired_on__isnull=True)
 
-    def subtree_of(self, node: "OrgNode"):
+    def subtree_of(self, node: OrgNode):
         return self.filter(path__startswith=node.path)
 
     def visible_to(self, user, on: dt.date | None = None):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 
 def tenant_member_required(view):

@@ -82,7 +82,7 @@ def main() -> int:
             "beat": [PY, "-m", "celery", "-A", "sfe", "beat", "--loglevel", "INFO",
                      "--schedule", str(run_dir / "celerybeat-schedule"), "--pidfile", ""],
         }
-        for name, cmd in commands.items():
+        for cmd in commands.values():
             children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True))
         _wait_for_web(port)
         _banner(port)

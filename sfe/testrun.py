@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
         started = not state["was_running"]
     try:
         steps = [
+            [PY, "-m", "ruff", "check", "."],
             [PY, "manage.py", "check", "--fail-level", "WARNING"],
             [PY, "manage.py", "makemigrations", "--check", "--dry-run"],
             [PY, "-m", "pytest", *(argv or ["-q"])],

@@ -194,7 +194,8 @@ def node_retire(*, node: OrgNode, reason: str = "", effective_date: dt.date | No
     if OrgNode.objects.live().filter(parent=node).exists():
         raise ValidationError({"node": _("%(name)s still has active nodes under it: move or retire them first.") % {"name": node.name}})
     if Position.objects.filter(node=node).filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).exists():
-        raise ValidationError({"node": _("%(name)s still has a holder on or after %(day)s: end the position first.") % {"name": node.name, "day": day}})
+        raise ValidationError({"node": _("%(name)s still has a holder on or after %(day)s: end the position first.")
+                               % {"name": node.name, "day": day}})
     with audit_reason(reason):
         node.retired_on = day
         node.save(update_fields=["retired_on"])

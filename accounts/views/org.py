@@ -19,8 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.org import (
-    NodeCreateForm, NodeMoveForm, NodeRenameForm, NodeRetireForm, PositionAssignForm, PositionEndForm,
-    TenantSettingsForm, TreeFilterForm, add_service_errors,
+    NodeCreateForm,
+    NodeMoveForm,
+    NodeRenameForm,
+    NodeRetireForm,
+    PositionAssignForm,
+    PositionEndForm,
+    TenantSettingsForm,
+    TreeFilterForm,
+    add_service_errors,
 )
 from ..models import OrgNode, Position, Role, Tenant
 from ..permissions import role_required

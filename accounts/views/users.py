@@ -53,7 +53,7 @@ def _filtered(form: UserFilterForm):
         qs = qs.filter(Q(is_active=False) | Q(user__is_active=False))
     elif status == form.STATUS_INVITED:
         # Unusable password (Django's "!" prefix) and never signed in.
-        qs = qs.active().filter(user__password__startswith="!", user__last_login__isnull=True)
+        qs = qs.active().filter(user__password__startswith="!", user__last_login__isnull=True)  # noqa: S106
     return qs.order_by("user__full_name", "user__email", "pk")
 
 

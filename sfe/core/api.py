@@ -78,7 +78,7 @@ class HasRole(permissions.BasePermission):
             raise ImproperlyConfigured("HasRole needs at least one role")
         self.roles = tuple(str(r) for r in roles)
 
-    def __call__(self) -> "HasRole":
+    def __call__(self) -> HasRole:
         return self
 
     def __repr__(self) -> str:

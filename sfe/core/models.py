@@ -113,6 +113,9 @@ class AuditEvent(TenantOwned):
             models.Index(fields=["tenant", "actor_id", "-at"], name="audit_actor_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.table_name}#{self.row_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+
     def save(self, *args, **kwargs):
         raise TenantScopeError("Audit events are written by the database trigger only.")
 

@@ -101,7 +101,7 @@ def _name(*parts: str) -> str:
     name = "_".join(parts)
     if len(name) <= 63:
         return name
-    return name[:54] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    return name[:54] + "_" + hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8]
 
 
 def _qi(name: str) -> str:

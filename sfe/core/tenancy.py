@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
@@ -32,7 +33,7 @@ class TenantScopeError(RuntimeError):
 @dataclass(frozen=True)
 class Scope:
     tenant_id: int | None = None
-    tenant: "Tenant | None" = field(default=None, compare=False)
+    tenant: Tenant | None = field(default=None, compare=False)
     all_tenants: bool = False
 
 
@@ -43,8 +44,8 @@ class AuditContext:
     reason: str = ""
 
 
-_scope: contextvars.ContextVar[Scope] = contextvars.ContextVar("sfe_scope", default=Scope())
-_audit: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("sfe_audit", default=AuditContext())
+_scope: contextvars.ContextVar[Scope] = contextvars.ContextVar("sfe_scope", default=Scope())  # noqa: B039 - frozen
+_audit: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("sfe_audit", default=AuditContext())  # noqa: B039 - frozen
 
 
 def current_scope() -> Scope:
@@ -55,7 +56,7 @@ def current_tenant_id() -> int | None:
     return _scope.get().tenant_id
 
 
-def current_tenant() -> "Tenant | None":
+def current_tenant() -> Tenant | None:
     scope = _scope.get()
     if scope.tenant is None and scope.tenant_id is not None:
         from accounts.models import Tenant
@@ -74,7 +75,7 @@ def require_tenant_id() -> int:
 
 
 @contextmanager
-def tenant_scope(tenant: "Tenant | int") -> Iterator[None]:
+def tenant_scope(tenant: Tenant | int) -> Iterator[None]:
     """Make ``tenant`` the current tenant. Nesting a *different* tenant is refused."""
     from accounts.models import Tenant
 

@@ -84,7 +84,7 @@ def test_full_width_characters_are_normalised(world):
 
 def test_missing_column_imports_nothing_and_names_the_column(world):
     before = counts(world)
-    record = run(world, "email,full_name\nx@a.test,X\n".encode())
+    record = run(world, b"email,full_name\nx@a.test,X\n")
     assert record.created == 0
     assert counts(world) == before
     assert len(record.errors) == 1
@@ -106,7 +106,7 @@ def test_duplicate_email_in_the_file_imports_nothing_and_names_the_rows(world):
 
 def test_duplicate_email_against_existing_users_imports_nothing_and_names_the_row(world):
     before = counts(world)
-    content = "email,full_name,roles\nfresh@a.test,Fresh,rep\nREP@a.test,Twin,rep\n".encode()
+    content = b"email,full_name,roles\nfresh@a.test,Fresh,rep\nREP@a.test,Twin,rep\n"
     record = run(world, content)
     assert record.created == 0 and counts(world) == before
     assert [(e["row"], e["column"]) for e in record.errors] == [(3, "email")]
@@ -120,13 +120,13 @@ def test_email_of_another_tenants_user_is_also_taken(world):
 
 
 def test_every_bad_row_is_reported_with_row_and_column(world):
-    content = ("email,full_name,roles,language\n"
-               "ok@a.test,Ok,rep,\n"
-               "not-an-email,Bad,rep,\n"
-               "noname@a.test,,rep,\n"
-               "badrole@a.test,Bad Role,rep;wizard,\n"
-               "norole@a.test,No Role,,\n"
-               "lang@a.test,Lang,rep,klingon\n").encode()
+    content = (b"email,full_name,roles,language\n"
+               b"ok@a.test,Ok,rep,\n"
+               b"not-an-email,Bad,rep,\n"
+               b"noname@a.test,,rep,\n"
+               b"badrole@a.test,Bad Role,rep;wizard,\n"
+               b"norole@a.test,No Role,,\n"
+               b"lang@a.test,Lang,rep,klingon\n")
     before = counts(world)
     record = run(world, content)
     assert counts(world) == before and record.created == 0 and record.rows == 6

@@ -12,11 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Membership, User, UserImport
-from accounts.services import user_import
 from accounts.services.users import user_create
 from tests.conftest import PASSWORD
-
-
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection, connections, transaction
 
 from accounts.models import Membership, OrgNode, Position
 from sfe.core.schema import POLICY
-from sfe.core.tenancy import TenantScopeError, current_tenant_id, tenant_scope
+from sfe.core.tenancy import TenantScopeError, current_tenant_id
 from tests.helpers import assert_uses_tenant_index
 
 
@@ -153,7 +152,7 @@ def test_application_role_cannot_change_or_delete_audit_rows(world):
         assert AuditEvent.objects.filter(table_name="accounts_orgnode").exists()
         for sql in ("UPDATE core_auditevent SET reason = 'x'", "DELETE FROM core_auditevent",
                     "INSERT INTO core_auditevent (tenant_id, at, table_name, row_id, action, changes)"
-                    " VALUES (%s, now(), 't', 1, 'I', '{}')" % world.tenants["a"].pk):
+                    f" VALUES ({world.tenants['a'].pk}, now(), 't', 1, 'I', '{{}}')"):
             with pytest.raises(Exception, match="permission denied"), transaction.atomic(), connection.cursor() as cur:
                 cur.execute(sql)
 

@@ -8,8 +8,9 @@ this method by this kind of user, answers with this status. Roles: ``anon``; ``r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
