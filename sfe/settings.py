@@ -74,9 +74,8 @@ DATABASES = {
     # The owner role: runs migrations and the few named cross-tenant platform jobs.
     "owner": _db("DATABASE_OWNER_URL", fallback="DATABASE_URL"),
 }
-# Parallel test runs on one server must not share a test database: the name carries the
-# process id unless SFE_TEST_DB_NAME fixes it (`make test` does, to reuse it).
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SFE_TEST_DB_NAME") or f"test_sfe_{os.getpid()}"}
+# Two test runs on one server at once need different names: set SFE_TEST_DB_NAME.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SFE_TEST_DB_NAME") or "test_sfe"}
 DATABASE_ROUTERS = ["sfe.core.tenancy.TenantRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
