@@ -52,6 +52,10 @@ class Tenant(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     fiscal_year_start_month = models.PositiveSmallIntegerField(_("fiscal year starts in month"), default=1)
+    approval_escalate_after_hours = models.PositiveIntegerField(
+        _("escalate overdue approvals after (hours)"), default=72,
+        help_text=_("A step still waiting this long after its time limit moves to the next level up."),
+    )
     allow_overlapping_positions = models.BooleanField(
         _("allow two holders of one node at once"), default=False,
         help_text=_("When off, a node has at most one holder on any day."),
@@ -340,3 +344,33 @@ class UserImport(TenantOwned, Coded):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "-created_at"], name="userimport_tenant_recent")]
+
+
+class NotificationQuerySet(TenantQuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(TenantOwned, Coded):
+    """A message to one member, shown in the app's notification list (and emailed).
+
+    Approvals, reminders and, later, budget and cap alerts all arrive here.
+    """
+
+    recipient = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="notifications", db_index=False)
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager.from_queryset(NotificationQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "recipient", "read_at", "-created_at"], name="notification_inbox")]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="notification_tenant_code")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("", include("sfe.api_urls")),
+    path("approvals/", include("approvals.urls")),
     path("", include("accounts.urls")),
 ]
