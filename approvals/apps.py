@@ -9,7 +9,12 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         from sfe.core.navigation import NavItem, register
 
-        from . import access  # noqa: F401 - registers the "role request" type
+        from . import (
+            access,  # noqa: F401 - registers the "role request" type
+            demo,
+        )
+
+        demo.register()  # seed_demo also sets up approvals
 
         register(NavItem("approvals", _("Approvals"), "approvals:inbox", "check2-square", (), order=20))
         register(NavItem("my_requests", _("My requests"), "approvals:my_requests", "send", (), order=25))
