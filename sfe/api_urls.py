@@ -13,10 +13,13 @@ from rest_framework import permissions
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from approvals import api as approvals_api
 
 router = SimpleRouter()
 router.register("users", accounts_api.UserViewSet, basename="api-users")
 router.register("org/nodes", accounts_api.OrgNodeViewSet, basename="api-org-nodes")
+router.register("approvals/inbox", approvals_api.InboxViewSet, basename="api-approvals-inbox")
+router.register("approvals/requests", approvals_api.ApprovalRequestViewSet, basename="api-approvals-requests")
 
 v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

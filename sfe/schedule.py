@@ -13,4 +13,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "core.worker_heartbeat",
         "schedule": crontab(minute="*"),
     },
+    # Nightly at 05:30, before the working day: one approvals.remind_overdue task per active
+    # tenant, which moves steps whose approver lost the role or position, escalates steps
+    # overdue past the tenant's limit one level up and reminds the approvers of the others
+    # (approvals/services/reminders.py).
+    "approvals-remind-overdue": {
+        "task": "approvals.remind_overdue_all_tenants",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
