@@ -18,4 +18,5 @@ urlpatterns = [
     path("org/", include(("accounts.urls_org", "org"))),
     path("users/", include(("accounts.urls_users", "users"))),
     path("audit/", include(("accounts.urls_audit", "audit"))),
+    path("notifications/", include(("accounts.urls_notifications", "notifications"))),
 ]

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .views import access
+
+urlpatterns = [
+    path("new/", access.new_role_request, name="new_role_request"),
+]

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from ..home_cards import cards_for
 from ..models import Membership, OrgNode, Position, Role
 from ..permissions import tenant_member_required
 from ..visibility import sees_whole_tenant
@@ -13,9 +14,9 @@ from ..visibility import sees_whole_tenant
 # What later capabilities will fill, per role: shown as "not yet available", never faked.
 COMING = {
     Role.REP: [_("Today's planned calls"), _("Calls this month against target"), _("Expense claims")],
-    Role.MANAGER: [_("Approvals waiting for you"), _("Team activity and KPIs"), _("Coaching")],
+    Role.MANAGER: [_("Team activity and KPIs"), _("Coaching")],
     Role.ANALYST: [_("KPI dashboards"), _("Flow-data imports"), _("Value tiers")],
-    Role.ADMIN: [_("Approval chains"), _("Tier rules and frequency targets")],
+    Role.ADMIN: [_("Tier rules and frequency targets")],
     Role.DATA_STEWARD: [_("Duplicate customers"), _("Data change requests")],
     Role.FINANCE: [_("Approved claims to pay"), _("Budgets")],
 }
@@ -54,4 +55,5 @@ def home(request):
         )
         context["vacant_territories"] = vacant.count()
     context["coming"] = [label for role in membership.roles for label in COMING.get(role, [])]
+    context["cards"] = cards_for(request)
     return render(request, "accounts/home.html", context)

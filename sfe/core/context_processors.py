@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
+
 from .navigation import navigation_for
+
+
+def _unread_notifications(membership) -> int:
+    from accounts.models import Notification
+
+    return Notification.objects.filter(recipient=membership).unread().count()
 
 
 def shell(request):
@@ -11,4 +19,8 @@ def shell(request):
         "tenant": getattr(request, "tenant", None),
         "membership": membership,
         "nav": navigation_for(request),
+        # The bell's count: one COUNT, only when a member's page renders it.
+        "unread_notifications": (
+            SimpleLazyObject(lambda: _unread_notifications(membership)) if membership is not None else None
+        ),
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,9 @@ class NavItem:
     icon: str
     roles: tuple[str, ...]  # empty: everyone signed in to a tenant
     order: int = 100
+    #: A number shown beside the label (e.g. items waiting): request -> int. Computed
+    #: only when the page renders it, once per page.
+    badge: Callable | None = None
 
 
 _items: list[NavItem] = []
@@ -42,5 +47,10 @@ def navigation_for(request) -> list[dict]:
         out.append({
             "key": item.key, "label": item.label, "url": url, "icon": item.icon,
             "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            "badge": _lazy(item.badge, request) if item.badge else None,
         })
     return out
+
+
+def _lazy(badge: Callable, request):
+    return SimpleLazyObject(lambda: badge(request))
