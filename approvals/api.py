@@ -12,7 +12,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,11 +21,11 @@ from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Membership, Role
 from sfe.core.api import TenantReadOnlyViewSet, TenantViewSet
 
 from . import registry
-from .models import ApprovalEvent, ApprovalRequest, ApprovalStep, Delegation, RequestState
+from .models import ApprovalEvent, ApprovalRequest, ApprovalStep, RequestState
+from .selectors import requests_visible_to
 from .serializers import (
     ApprovalRequestDetailSerializer,
     ApprovalRequestSerializer,
@@ -46,21 +46,6 @@ def _service_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
     return exceptions.ValidationError({"non_field_errors": [str(m) for m in exc.messages]})
-
-
-def requests_visible_to(qs, member: Membership, day):
-    """The requests ``member`` has a part in (the detail page's rule, set-based)."""
-    if member.has_role(Role.ADMIN):
-        return qs
-    waiting = pending_for(member, day).values("request_id")
-    # A delegate of a role-pool member may act for the pool (``acting_for``).
-    pool_roles = {r for roles in Delegation.objects.active_on(day).filter(delegate=member)
-                  .values_list("delegator__roles", flat=True) for r in roles}
-    pooled = ApprovalStep.objects.pending().filter(approver__isnull=True, approver_role__in=pool_roles or ["-"])
-    decided = ApprovalStep.objects.filter(Q(decided_by=member) | Q(on_behalf_of=member)).values("request_id")
-    return qs.filter(
-        Q(requester=member) | Q(pk__in=waiting) | Q(pk__in=pooled.values("request_id")) | Q(pk__in=decided)
-    )
 
 
 # --------------------------------------------------------------------------- inbox
@@ -121,7 +106,7 @@ class ApprovalRequestViewSet(TenantReadOnlyViewSet):
         return ApprovalRequestSerializer if self.action == "list" else ApprovalRequestDetailSerializer
 
     def restrict_queryset(self, qs):
-        return requests_visible_to(qs, self.request.membership, self.request.tenant.today())
+        return requests_visible_to(self.request.membership, self.request.tenant.today(), qs)
 
     def scope_queryset(self, qs):
         pending = ApprovalStep.objects.pending().select_related("approver__user").order_by("order")

@@ -275,11 +275,14 @@ def approval_steps_reassign(*, reason: str = "") -> int:
 
 def pending_for(member: Membership, day: dt.date | None = None):
     """Steps waiting for ``member``: their own, their roles' pools, and those delegated to
-    them today; never their own requests."""
+    them today (a delegate of a pool member sees that pool too); never their own requests."""
     day = day or _today()
-    delegators = Delegation.objects.active_on(day).filter(delegate=member).values("delegator_id")
-    mine = Q(approver=member) | Q(approver__isnull=True, approver_role__in=member.roles or ["-"])
-    delegated = Q(approver_id__in=delegators)
+    delegations = Delegation.objects.active_on(day).filter(delegate=member)
+    pool_roles = set(member.roles or [])
+    for roles in delegations.values_list("delegator__roles", flat=True):
+        pool_roles.update(roles or [])
+    mine = Q(approver=member) | Q(approver__isnull=True, approver_role__in=sorted(pool_roles) or ["-"])
+    delegated = Q(approver_id__in=delegations.values("delegator_id"))
     return ApprovalStep.objects.pending().filter(mine | delegated).exclude(request__requester=member)
 
 

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +30,7 @@ from accounts.permissions import tenant_member_required
 
 from .. import registry
 from ..models import ApprovalRequest, ApprovalStep, Delegation, RequestState, StepState
+from ..selectors import requests_visible_to
 from ..services import (
     AlreadyDecided,
     acting_for,
@@ -107,17 +107,9 @@ def get_request_for_member(request, code) -> tuple[ApprovalRequest, ApprovalStep
     for) a step of it, and the tenant's admins see it; anyone else gets 404.
     """
     member = request.membership
-    req = get_object_or_404(ApprovalRequest.objects.select_related("requester__user"), code=code)
-    step = _current_step(req)
-    if req.requester_id == member.pk or member.has_role(Role.ADMIN):
-        return req, step
-    if _may_decide(step, member, _today(request))[0]:
-        return req, step
-    if pending_for(member, _today(request)).filter(request=req).exists():
-        return req, step
-    if ApprovalStep.objects.filter(request=req).filter(Q(decided_by=member) | Q(on_behalf_of=member)).exists():
-        return req, step
-    raise Http404
+    visible = requests_visible_to(member, _today(request), ApprovalRequest.objects.select_related("requester__user"))
+    req = get_object_or_404(visible, code=code)
+    return req, _current_step(req)
 
 
 def _next_url(request) -> str | None:
