@@ -181,3 +181,18 @@ def test_two_approvers_at_the_same_moment_exactly_one_decision_is_recorded(tworl
     with world.scope("a"), transaction.atomic():
         assert ApprovalEvent.objects.filter(request=request, kind="approved").count() == 1
         assert ApprovalRequest.objects.get(pk=request.pk).state == RequestState.APPROVED
+
+
+def test_a_decided_step_cannot_be_edited_even_with_raw_sql(world, chain):
+    from django.db import IntegrityError
+
+    request = _submit(world)
+    step = _current(world, request)
+    with world.scope("a"), transaction.atomic():
+        approval_decide(step=step, actor=member(world, "manager"), decision="approved")
+        with pytest.raises(IntegrityError, match="cannot be changed"), transaction.atomic():
+            ApprovalStep.objects.filter(pk=step.pk).update(comment="edited later")
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute("UPDATE approvals_approvalstep SET state = 'rejected' WHERE id = %s", [step.pk])
+        step.refresh_from_db()
+        assert (step.state, step.comment) == (StepState.APPROVED, "")
