@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Membership, OrgNode, Role
 from sfe.core.models import Coded, TenantManager, TenantOwned, TenantQuerySet
@@ -112,7 +113,7 @@ class ApprovalRequestQuerySet(TenantQuerySet):
 
 class ApprovalRequest(TenantOwned, Coded):
     request_type = models.CharField(_("request type"), max_length=50)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("approval", "title"), max_length=200)
     requester = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+", db_index=False)
     node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)

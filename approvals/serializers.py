@@ -43,7 +43,7 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class HolderSerializer(serializers.Serializer):
+class ApprovalPersonSerializer(serializers.Serializer):
     code = serializers.UUIDField(allow_null=True)
     name = serializers.CharField()
     role = serializers.CharField(help_text="The role of a pool; empty for a person.")
@@ -73,7 +73,7 @@ class InboxStepSerializer(serializers.ModelSerializer):
     def get_step(self, obj) -> str:
         return obj.name or obj.get_kind_display()
 
-    @extend_schema_field(HolderSerializer(allow_null=True))
+    @extend_schema_field(ApprovalPersonSerializer(allow_null=True))
     def get_approver(self, obj) -> dict | None:
         return holder(obj)
 
@@ -91,7 +91,7 @@ class CurrentStepSerializer(serializers.Serializer):
     def get_name(self, obj) -> str:
         return obj.name or obj.get_kind_display()
 
-    @extend_schema_field(HolderSerializer(allow_null=True))
+    @extend_schema_field(ApprovalPersonSerializer(allow_null=True))
     def get_holder(self, obj) -> dict | None:
         return holder(obj)
 
@@ -141,7 +141,7 @@ class StepSerializer(serializers.ModelSerializer):
     def get_name(self, obj) -> str:
         return obj.name or obj.get_kind_display()
 
-    @extend_schema_field(HolderSerializer(allow_null=True))
+    @extend_schema_field(ApprovalPersonSerializer(allow_null=True))
     def get_holder(self, obj) -> dict | None:
         return holder(obj) if obj.state == StepState.PENDING else None
 

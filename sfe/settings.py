@@ -254,6 +254,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalRequestStateEnum": "approvals.models.RequestState",
+        "ApprovalStepStateEnum": "approvals.models.StepState",
+        "OrgNodeKindEnum": "accounts.models.OrgNode.Kind",
+        "ApprovalEventKindEnum": "approvals.models.ApprovalEvent.Kind",
+    },
 }
 
 # --------------------------------------------------------------------------- security
