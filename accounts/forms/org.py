@@ -182,7 +182,7 @@ class TenantSettingsForm(forms.ModelForm):
     class Meta:
         model = Tenant
         fields = ["name", "default_language", "time_zone", "currency", "fiscal_year_start_month",
-                  "allow_overlapping_positions"]
+                  "allow_overlapping_positions", "approval_escalate_after_hours"]
 
     time_zones = sorted(zoneinfo.available_timezones())
     currencies = sorted(ISO_4217)

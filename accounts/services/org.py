@@ -36,7 +36,7 @@ UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
 
 TENANT_SETTINGS_FIELDS = (
     "name", "default_language", "time_zone", "currency", "fiscal_year_start_month",
-    "allow_overlapping_positions",
+    "allow_overlapping_positions", "approval_escalate_after_hours",
 )
 
 

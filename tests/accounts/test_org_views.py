@@ -462,7 +462,7 @@ def test_position_of_another_tenant_is_404(world, login):
 
 def _settings_data(**over):
     data = {"name": "甲制药", "default_language": "zh-hans", "time_zone": "Asia/Shanghai", "currency": "CNY",
-            "fiscal_year_start_month": "1", "allow_overlapping_positions": ""}
+            "fiscal_year_start_month": "1", "allow_overlapping_positions": "", "approval_escalate_after_hours": "72"}
     data.update(over)
     return data
 
@@ -471,12 +471,12 @@ def test_settings_are_saved(world, login):
     client = login(world.users["a"]["admin"])
     response = client.post(reverse("org:settings"), _settings_data(
         name="甲制药集团", currency="usd", time_zone="Europe/Paris", fiscal_year_start_month="4",
-        allow_overlapping_positions="on", default_language="en"), follow=True)
+        allow_overlapping_positions="on", default_language="en", approval_escalate_after_hours="24"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("org:settings")
     tenant = Tenant.objects.get(pk=world.tenants["a"].pk)
     assert (tenant.name, tenant.currency, tenant.time_zone, tenant.fiscal_year_start_month,
-            tenant.allow_overlapping_positions, tenant.default_language) == (
-        "甲制药集团", "USD", "Europe/Paris", 4, True, "en")
+            tenant.allow_overlapping_positions, tenant.default_language, tenant.approval_escalate_after_hours) == (
+        "甲制药集团", "USD", "Europe/Paris", 4, True, "en", 24)
 
 
 @pytest.mark.parametrize("field, value, words", [
@@ -484,6 +484,7 @@ def test_settings_are_saved(world, login):
     ("currency", "RMB", "ISO 4217"),
     ("name", "", ""),
     ("fiscal_year_start_month", "13", ""),
+    ("approval_escalate_after_hours", "-5", ""),
 ])
 def test_bad_settings_are_shown_beside_the_field_and_change_nothing(world, login, field, value, words):
     client = login(world.users["a"]["admin"])
