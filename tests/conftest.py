@@ -116,6 +116,25 @@ def tworld(transactional_db):
 
 
 @pytest.fixture
+def english(request):
+    """These tests read the English wording; the Chinese is checked in the browser tests
+    and in test_*_chinese tests (which override this)."""
+    from django.utils import translation
+
+    world_fixture = next((f for f in ("world", "tworld") if f in request.fixturenames), None)
+    if world_fixture and "chinese" not in request.node.name:
+        from accounts.models import User
+
+        world = request.getfixturevalue(world_fixture)
+        User.objects.filter(pk__in=[u.pk for u in world.users["a"].values()]).update(language="en")
+    if "chinese" in request.node.name:
+        yield
+        return
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def login(client):
     def _login(user):
         client.force_login(user)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms.org import HolderChoiceField, NodeChoiceField, add_service_errors
@@ -18,16 +19,21 @@ from ..models import ApprovalChain, ApproverKind
 from ..services.chains import MAX_TIME_LIMIT_HOURS, STEP_KEYS
 
 
+def _lazy(message, label):
+    """``message % {"label": label}``, translated when shown, not when the module loads."""
+    return lazy(lambda: str(message) % {"label": label}, str)()
+
+
 def _amount_field(label, help_text):
-    number = _("“%(label)s” must be a number, such as 5000 or 5000.50.") % {"label": label}
+    number = _lazy(_("“%(label)s” must be a number, such as 5000 or 5000.50."), label)
     return forms.DecimalField(
         label=label, required=False, max_digits=14, decimal_places=2, help_text=help_text,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         error_messages={
             "invalid": number,
-            "max_digits": _("“%(label)s” is too large.") % {"label": label},
-            "max_whole_digits": _("“%(label)s” is too large.") % {"label": label},
-            "max_decimal_places": _("“%(label)s” has at most two decimal places.") % {"label": label},
+            "max_digits": _lazy(_("“%(label)s” is too large."), label),
+            "max_whole_digits": _lazy(_("“%(label)s” is too large."), label),
+            "max_decimal_places": _lazy(_("“%(label)s” has at most two decimal places."), label),
         },
     )
 

@@ -112,7 +112,7 @@ def delegation_create(*, delegator: Membership, delegate: Membership, start_date
     loop = _find_loop(delegator=delegator, delegate=delegate, start=start_date, end=end_date)
     if loop:
         names = dict(Membership.objects.filter(pk__in=loop).values_list("pk", "user__full_name"))
-        chain = " → ".join(names[pk] for pk in [*loop, loop[0]])
+        chain = " → ".join(names[pk] for pk in loop)  # the loop ends where it starts
         raise ValidationError({"delegate": _(
             "This would make a loop of delegations on overlapping days: %(chain)s. "
             "Change the dates or choose someone else."

@@ -188,3 +188,7 @@ def test_list_queries_do_not_grow_with_rows(world, chain, django_assert_max_num_
         counts.append(count_queries(lambda c=client: c.get(reverse(url_name))))
     assert counts[0] == counts[1]
     assert response.json()["count"] == 15
+
+
+# These tests read the English wording.
+pytestmark = pytest.mark.usefixtures("english")

@@ -324,3 +324,7 @@ def test_another_tenants_chain_code_is_404(world, chain, login):
 def test_only_admins_reach_the_chain_pages(world, login):
     for role in ("rep", "manager", "analyst", "finance"):
         assert login(world.users["a"][role]).get(reverse("approvals:chains")).status_code == 403
+
+
+# These tests read the English wording.
+pytestmark = pytest.mark.usefixtures("english")

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Notification
 from approvals.models import Delegation
@@ -222,7 +223,7 @@ def test_two_opposite_delegations_created_at_the_same_moment_make_no_loop(tworld
     def second():
         try:
             first_inside.wait(10)
-            with world.scope("a"), transaction.atomic():
+            with world.scope("a"), transaction.atomic(), translation.override("en"):  # per thread
                 _create_in_tx(world, "analyst", "manager")
             results["second"] = "ok"
         except ValidationError as e:
@@ -245,3 +246,7 @@ def _create_in_tx(world, a, b):
     today = _today(world)
     return delegation_create(delegator=member(world, a), delegate=member(world, b), start_date=today,
                              end_date=today + D(3), reason="", created_by=member(world, a))
+
+
+# These tests read the English wording.
+pytestmark = pytest.mark.usefixtures("english")

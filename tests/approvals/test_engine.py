@@ -196,3 +196,7 @@ def test_a_decided_step_cannot_be_edited_even_with_raw_sql(world, chain):
             cur.execute("UPDATE approvals_approvalstep SET state = 'rejected' WHERE id = %s", [step.pk])
         step.refresh_from_db()
         assert (step.state, step.comment) == (StepState.APPROVED, "")
+
+
+# These tests read the English wording.
+pytestmark = pytest.mark.usefixtures("english")

@@ -392,3 +392,7 @@ def test_detail_queries_do_not_grow_with_history(world, login, chain):
     _many(world, 6)
     many = _queries(client, _detail_url(req))
     assert many == few, (few, many)
+
+
+# These tests read the English wording.
+pytestmark = pytest.mark.usefixtures("english")

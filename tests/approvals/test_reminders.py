@@ -186,3 +186,7 @@ def test_the_tenant_task_reminds_on_a_real_worker(tworld, celery_worker_proc):
         assert Notification.objects.filter(recipient=member(tworld, "manager"), kind="approval.reminder",
                                            url__contains=str(request.code)).exists()
         assert ApprovalStep.objects.get(pk=step.pk).reminded_at is not None
+
+
+# These tests read the English wording.
+pytestmark = pytest.mark.usefixtures("english")

@@ -67,6 +67,6 @@ ROWS = [
     Row("org:settings", "b_admin", 200),
     *_writes("org:settings", None, lambda w: {
         "name": "甲制药", "default_language": "zh-hans", "time_zone": "Asia/Shanghai", "currency": "CNY",
-        "fiscal_year_start_month": "4", "allow_overlapping_positions": "",
+        "fiscal_year_start_month": "4", "allow_overlapping_positions": "", "approval_escalate_after_hours": "72",
     }, b_admin=302),
 ]
