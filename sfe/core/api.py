@@ -170,9 +170,12 @@ class TenantAPIMixin:
             self._sfe_atomic = True
             membership = Membership.objects.select_related("tenant").get(user_id=user.pk)
             stack.enter_context(tenant_scope(membership.tenant))  # same tenant, object cached
+            from django.utils import timezone
+
             from .middleware import activate_user_language
 
             activate_user_language(django_request, user, membership.tenant)
+            stack.callback(timezone.deactivate)  # the time zone is per request, like the tenant
         user.membership = membership  # read by accounts.visibility
         membership.user = user  # same row; saves a query for serializers that show the user
         request.membership = membership

@@ -77,15 +77,26 @@ class TenantMiddleware:
             request.tenant = membership.tenant
             user.membership = membership
             activate_user_language(request, user, membership.tenant)
-            response = self.get_response(request)
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response.render()
+            try:
+                response = self.get_response(request)
+                if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                    response.render()
+            finally:
+                from django.utils import timezone
+
+                timezone.deactivate()
         return response
 
 
 def activate_user_language(request, user, tenant) -> None:
-    """The user's saved language, else the tenant's default, else the cookie / browser."""
-    from django.utils import translation
+    """The user's saved language, else the tenant's default, else the cookie / browser;
+    and the tenant's time zone for every date and time shown."""
+    import zoneinfo
+
+    from django.utils import timezone, translation
+
+    if tenant is not None:
+        timezone.activate(zoneinfo.ZoneInfo(tenant.time_zone))
 
     lang = user.language or (tenant.default_language if tenant else None)
     if request.COOKIES.get("sfe_language") and not user.language:

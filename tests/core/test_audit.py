@@ -86,3 +86,19 @@ def test_user_creation_is_in_the_tenants_audit_trail(world):
         assert events.count() == 1 and events.get().changes["email"] == [None, "new@a.test"]
     with world.scope("b"), transaction.atomic():
         assert not AuditEvent.objects.filter(table_name="accounts_user", row_id=m.user_id).exists()
+
+
+def test_times_are_shown_in_the_tenants_time_zone(world, client):
+    from accounts.models import Tenant
+
+    Tenant.objects.filter(pk=world.tenants["a"].pk).update(time_zone="Europe/Paris")
+    with world.scope("a"), transaction.atomic():
+        node_rename(node=world.nodes["a"]["t2"], name="巴黎区")
+        at = AuditEvent.objects.filter(table_name="accounts_orgnode").latest("at").at
+    client.force_login(world.users["a"]["admin"])
+    body = client.get("/audit/?table=accounts_orgnode").content.decode()
+    import zoneinfo
+
+    paris = at.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d %H:%M:%S")
+    shanghai = at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    assert paris in body and shanghai not in body
