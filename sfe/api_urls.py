@@ -25,6 +25,7 @@ v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
     path("org/tree/", accounts_api.OrgTreeView.as_view(), name="api-org-tree"),
+    path("products/", include("products.api")),
     *router.urls,
 ]
 

@@ -84,6 +84,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "sfe.core",  # first: its `migrate` runs as the owner role
     "accounts",
+    "products",
     "approvals",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -8,5 +8,6 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("", include("sfe.api_urls")),
     path("approvals/", include("approvals.urls")),
+    path("products/", include("products.urls")),
     path("", include("accounts.urls")),
 ]
