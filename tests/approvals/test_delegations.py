@@ -250,3 +250,24 @@ def _create_in_tx(world, a, b):
 
 # These tests read the English wording.
 pytestmark = pytest.mark.usefixtures("english")
+
+
+def test_delegation_list_queries_do_not_grow_with_delegations(world, client):
+    from tests.helpers import count_queries
+
+    client.force_login(world.users["a"]["admin"])
+    url = reverse("approvals:delegations")
+    today = world.tenants["a"].today()
+    with world.scope("a"), transaction.atomic():
+        Delegation.objects.create(delegator=member(world, "manager"), delegate=member(world, "analyst"),
+                                  start_date=today, end_date=today)
+    few = count_queries(lambda: client.get(url))
+    with world.scope("a"), transaction.atomic():
+        Delegation.objects.bulk_create([
+            Delegation(delegator=member(world, a), delegate=member(world, b), start_date=today + dt.timedelta(days=i),
+                       end_date=today + dt.timedelta(days=i))
+            for i in range(1, 11) for a, b in [("finance", "data_steward")]
+        ])
+    many = count_queries(lambda: client.get(url))
+    assert client.get(url).status_code == 200
+    assert many == few
