@@ -42,11 +42,12 @@ def _today(membership: Membership) -> dt.date:
     return tenant.today()
 
 
-def visible_nodes_q(user, on: dt.date | None = None) -> Q:
+def visible_nodes_q(user, on: dt.date | None = None, *, positions_only: bool = False) -> Q:
+    """``positions_only``: through the user's positions alone, ignoring a tenant-wide role."""
     membership = membership_of(user)
     if membership is None or not membership.is_active:
         return Q(pk__in=[])
-    if membership.has_role(*TENANT_WIDE_ROLES):
+    if membership.has_role(*TENANT_WIDE_ROLES) and not positions_only:
         return Q()
     day = on or _today(membership)
     held = (
@@ -58,8 +59,8 @@ def visible_nodes_q(user, on: dt.date | None = None) -> Q:
     return Q(Exists(held))
 
 
-def visible_node_ids(user, on: dt.date | None = None):
+def visible_node_ids(user, on: dt.date | None = None, *, positions_only: bool = False):
     """A subquery of the ids of the nodes ``user`` sees; use in ``__in`` filters."""
     from .models import OrgNode
 
-    return OrgNode.objects.filter(visible_nodes_q(user, on=on)).values("id")
+    return OrgNode.objects.filter(visible_nodes_q(user, on=on, positions_only=positions_only)).values("id")

@@ -82,8 +82,8 @@ def load(conninfo: str, counts: dict[str, int], into: str) -> float:
                     conn.execute(f"ALTER TABLE public.{table} DISABLE TRIGGER sfe_audit")
             tenant_id = conn.execute(
                 "INSERT INTO accounts_tenant (code, name, slug, default_language, time_zone, currency, "
-                "fiscal_year_start_month, allow_overlapping_positions, is_active, created_at) "
-                "VALUES (%s, 'COPY baseline', %s, 'zh-hans', 'Asia/Shanghai', 'CNY', 1, false, true, now()) "
+                "fiscal_year_start_month, approval_escalate_after_hours, allow_overlapping_positions, is_active, created_at) "
+                "VALUES (%s, 'COPY baseline', %s, 'zh-hans', 'Asia/Shanghai', 'CNY', 1, 72, false, true, now()) "
                 "RETURNING id", [uuid.uuid4(), f"copy-{uuid.uuid4().hex[:8]}"]).fetchone()[0]
             conn.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
             ids = {t: [r[0] for r in conn.execute(

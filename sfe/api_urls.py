@@ -26,6 +26,7 @@ v1 = [
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
     path("org/tree/", accounts_api.OrgTreeView.as_view(), name="api-org-tree"),
     path("products/", include("products.api")),
+    path("customers/", include("customers.api_urls")),
     *router.urls,
 ]
 

@@ -21,4 +21,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "approvals.remind_overdue_all_tenants",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Nightly at 02:30, when nobody edits customers: one customers.scan_duplicates task per
+    # active tenant, which compares HCPs within each institution and institutions within each
+    # city (same or similar name by trigram, same phone, same national code) in two set-based
+    # INSERT … SELECT statements and adds new pairs to the duplicates queue
+    # (customers/services/duplicates.py); dismissed pairs stay dismissed.
+    "customers-scan-duplicates": {
+        "task": "customers.scan_duplicates_all_tenants",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accounts",
     "products",
     "approvals",
+    "customers",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -211,6 +212,12 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# Uploads: files above 2.5 MB stream to a temporary file (never whole in memory); imports
+# refuse files above 50 MB themselves (customers.services.imports); a reverse proxy in
+# front should allow a body of about 51 MB.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 MEDIA_URL = "/media/"
 
 # --------------------------------------------------------------------------- cache, Celery
@@ -260,6 +267,15 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStepStateEnum": "approvals.models.StepState",
         "OrgNodeKindEnum": "accounts.models.OrgNode.Kind",
         "ApprovalEventKindEnum": "approvals.models.ApprovalEvent.Kind",
+        "RealignmentBatchStateEnum": "customers.models.alignment.RealignmentBatch.State",
+        "RealignmentBatchMethodEnum": "customers.models.alignment.RealignmentBatch.Method",
+        "ImportJobStateEnum": "customers.models.jobs.ImportJob.State",
+        "ImportJobKindEnum": "customers.models.jobs.ImportJob.Kind",
+        "ImportJobModeEnum": "customers.models.jobs.ImportJob.Mode",
+        "ChangeRequestStateEnum": "customers.models.quality.ChangeRequest.State",
+        "ChangeRequestKindEnum": "customers.models.quality.ChangeRequest.Kind",
+        "DuplicateStateEnum": "customers.models.quality.DuplicateCandidate.State",
+        "KolLinkKindEnum": "customers.models.hcps.KolLink.Kind",
     },
 }
 

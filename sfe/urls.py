@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("sfe.api_urls")),
     path("approvals/", include("approvals.urls")),
     path("products/", include("products.urls")),
+    path("customers/", include("customers.urls")),
     path("", include("accounts.urls")),
 ]

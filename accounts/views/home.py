@@ -17,7 +17,6 @@ COMING = {
     Role.MANAGER: [_("Team activity and KPIs"), _("Coaching")],
     Role.ANALYST: [_("KPI dashboards"), _("Flow-data imports"), _("Value tiers")],
     Role.ADMIN: [_("Tier rules and frequency targets")],
-    Role.DATA_STEWARD: [_("Duplicate customers"), _("Data change requests")],
     Role.FINANCE: [_("Approved claims to pay"), _("Budgets")],
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from .tenancy import TenantScopeError, current_scope, require_tenant_id
@@ -46,7 +47,14 @@ class TenantOwned(models.Model):
 
     The schema invariants (``sfe.core.schema``) give each such table forced row-level
     security, a ``(tenant_id, id)`` key and composite foreign keys to other tenant-owned
-    tables, and the audit trigger.
+    tables, and the audit trigger (``sfe_audit``: one ``AuditEvent`` per row created,
+    changed or deleted).
+
+    Two class attributes tune the audit: ``audit_exclude`` names the columns the trigger
+    leaves out (computed or noisy columns); ``audit_trigger = False`` opts the whole model
+    out (no trigger, and one already there is dropped on the next ``migrate``) — for derived
+    rows written in bulk whose history is recorded elsewhere (e.g. ``RealignmentItem``: the
+    ``Alignment`` rows a batch changes are audited).
     """
 
     tenant = models.ForeignKey(
@@ -56,6 +64,8 @@ class TenantOwned(models.Model):
     objects = TenantManager()
     # Columns the audit trigger leaves out (computed or noisy columns).
     audit_exclude: tuple[str, ...] = ()
+    # False: no audit trigger on this model's table (derived rows audited elsewhere).
+    audit_trigger: bool = True
 
     class Meta:
         abstract = True
@@ -120,18 +130,30 @@ class AuditEvent(TenantOwned):
         raise TenantScopeError("Audit events are written by the database trigger only.")
 
 
-def tenant_upload_to(prefix: str):
+@deconstructible(path="sfe.core.models.TenantUploadTo")
+class TenantUploadTo:
     """``upload_to`` for a FileField of a tenant-owned model: ``t<tenant>/<prefix>/<uuid><ext>``.
 
     Stored paths carry the tenant (and no user-chosen name), so one tenant's file can
     never be served at, or overwrite, another tenant's path.
     """
-    import os
 
-    def upload_to(instance, filename: str) -> str:
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+
+    def __call__(self, instance, filename: str) -> str:
+        import os
+
         tenant_id = instance.tenant_id or require_tenant_id()
         ext = os.path.splitext(filename)[1].lower()[:10]
-        return f"t{tenant_id}/{prefix}/{uuid.uuid4().hex}{ext}"
+        return f"t{tenant_id}/{self.prefix}/{uuid.uuid4().hex}{ext}"
 
-    upload_to.__qualname__ = f"tenant_upload_to.{prefix}"
-    return upload_to
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TenantUploadTo) and other.prefix == self.prefix
+
+    def __hash__(self) -> int:
+        return hash(self.prefix)
+
+
+def tenant_upload_to(prefix: str) -> TenantUploadTo:
+    return TenantUploadTo(prefix)

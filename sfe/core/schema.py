@@ -8,7 +8,9 @@ For every concrete tenant-owned model (a subclass of ``TenantOwned``):
   table, a composite foreign key ``(tenant_id, fk) → (tenant_id, id)``, so a row can
   never reference a row of another tenant whatever the application does;
 * the audit trigger (``sfe_audit``), a ``SECURITY DEFINER`` function owned by the owner
-  role: the application role cannot insert, update or delete audit rows itself.
+  role: the application role cannot insert, update or delete audit rows itself. A model
+  that sets ``audit_trigger = False`` (derived rows whose history lives elsewhere) gets no
+  trigger, and one left from before is dropped.
 
 Then the grants: the application role gets DML on every table except the audit table
 (SELECT only), and nothing else. The step is idempotent; a test finds every table with a
@@ -144,7 +146,10 @@ def statements_for(model: type[models.Model]) -> list[str]:
             f"END IF; END $do$"
         )
     if model is not AuditEvent:
-        sql.append(_audit_trigger(table, getattr(model, "audit_exclude", ()), (), "column"))
+        if getattr(model, "audit_trigger", True):
+            sql.append(_audit_trigger(table, getattr(model, "audit_exclude", ()), (), "column"))
+        else:  # opted out: no per-row audit (and none left from before)
+            sql.append(f"DROP TRIGGER IF EXISTS sfe_audit ON {t}")
     return sql
 
 
@@ -169,8 +174,12 @@ def apply_schema_invariants(sender=None, using: str = "default", **kwargs) -> No
 
     app_role = _qi(settings.APP_DB_ROLE)
     statements = [AUDIT_FUNCTION, USER_TENANT_FUNCTION]
-    for model in tenant_owned_models():
-        statements += statements_for(model)
+    per_model = [statements_for(model) for model in tenant_owned_models()]
+    # Every (tenant_id, id) key first: a composite foreign key may point at a table that
+    # comes later in the list.
+    statements += [sql[0] for sql in per_model]
+    for sql in per_model:
+        statements += sql[1:]
     statements.append(_audit_trigger(Tenant._meta.db_table, (), (), "self"))
     statements.append(_audit_trigger(User._meta.db_table, ("last_login",), ("password",), "membership"))
     if settings.APP_DB_ROLE != settings.OWNER_DB_ROLE:

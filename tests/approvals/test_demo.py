@@ -18,6 +18,6 @@ def test_demo_manager_has_access_requests_waiting(db):
     tenant = Tenant.objects.get(slug="huakang")
     with tenant_scope(tenant), transaction.atomic():
         assert ApprovalChain.objects.filter(request_type="role_request", is_active=True).count() == 1
-        assert ApprovalRequest.objects.filter(state="pending").count() == 3
+        assert ApprovalRequest.objects.filter(request_type="role_request", state="pending").count() == 3
         manager = Membership.objects.get(user__email="manager@huakang.demo")
         assert pending_for(manager).exists()
