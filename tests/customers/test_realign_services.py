@@ -475,7 +475,9 @@ def test_hot_queries_use_tenant_leading_indexes(world, example):
 
     with world.scope("a"), transaction.atomic():
         batch = _geo(world, example)
-        assert "realignitem_tenant_batch" in assert_uses_tenant_index(
-            RealignmentItem.objects.filter(batch=batch).order_by("id")[:51])
+        # Either the (tenant, batch) index or the (tenant, id) key, whichever the planner
+        # prefers for this small table: both lead with the tenant (the helper checks that).
+        assert set(assert_uses_tenant_index(RealignmentItem.objects.filter(batch=batch).order_by("id")[:51])) & {
+            "realignitem_tenant_batch", "customers_realignmentitem_tenant_id_key"}
         assert_uses_tenant_index(RealignmentBatch.objects.filter(state="draft").order_by("-created_at")[:25])
         assert_uses_tenant_index(Alignment.objects.filter(hcp=example.h1).active_on(_today(world)))
