@@ -169,11 +169,12 @@ class _CustomerViewSet(TenantViewSet):
 
     # --- reads
 
+    # Hooks each concrete viewset (HCPs, institutions) defines; DRF's metaclass rules out abc here.
     def select_list(self, user, params):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define select_list (the selector of its list)")
 
     def find(self, user, code):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define find (one visible record by code, else 404)")
 
     def restrict_queryset(self, qs):
         """The list is the selector's queryset: visibility (``customer_visible_q``) and the

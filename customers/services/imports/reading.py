@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import abc
 import codecs
 import csv
 import datetime as dt
@@ -187,7 +188,7 @@ def _delimiter(first_line: str) -> str:
 # --------------------------------------------------------------------------- tables
 
 
-class Table:
+class Table(abc.ABC):
     """An open import file: its header and its data rows, as ``(row number, [cell text …])``."""
 
     kind: str
@@ -211,11 +212,12 @@ class Table:
         raise FileRefused(_("No known column headers were found in the first %(n)s rows. The columns are: "
                             "%(columns)s.") % {"n": HEADER_SEARCH_ROWS, "columns": describe(COLUMNS[self.kind])})
 
+    @abc.abstractmethod
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        raise NotImplementedError
+        """Each format (CSV, XLSX) yields ``(row number, cells)`` after the header."""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - formats with nothing to release keep this no-op
+        return None
 
     def __enter__(self):
         return self

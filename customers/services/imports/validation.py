@@ -15,6 +15,7 @@ product line) are resolved set-based in SQL by ``loading``, not here.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 from functools import lru_cache
@@ -66,7 +67,7 @@ def plain(field: str, raw, errors: dict, *, required: bool = False, max_length: 
     return value
 
 
-class RowCleaner:
+class RowCleaner(abc.ABC):
     """Turns the raw rows of one kind into staging tuples (``columns`` order) and errors."""
 
     columns: tuple[str, ...] = ()
@@ -78,8 +79,9 @@ class RowCleaner:
     def raw(self, cells: list[str]) -> dict[str, str]:
         return {f: (cells[i] if i < len(cells) else "") for f, i in self.header.positions.items()}
 
+    @abc.abstractmethod
     def clean(self, row_no: int, cells: list[str]) -> tuple[tuple | None, dict[str, str]]:
-        raise NotImplementedError
+        """Each kind (institutions, HCPs, alignments) cleans one row: staged values or field errors."""
 
     def clean_chunk(self, chunk: list[tuple[int, list[str]]]) -> tuple[list[tuple], list[Error]]:
         staged: list[tuple] = []
