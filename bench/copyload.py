@@ -79,7 +79,7 @@ def load(conninfo: str, counts: dict[str, int], into: str) -> float:
         else:
             if into == "real-no-audit":
                 for table in TABLES:
-                    conn.execute(f"ALTER TABLE public.{table} DISABLE TRIGGER sfe_audit")
+                    conn.execute(f"ALTER TABLE public.{table} DISABLE TRIGGER USER")
             tenant_id = conn.execute(
                 "INSERT INTO accounts_tenant (code, name, slug, default_language, time_zone, currency, "
                 "fiscal_year_start_month, approval_escalate_after_hours, allow_overlapping_positions, is_active, created_at) "
@@ -100,7 +100,7 @@ def load(conninfo: str, counts: dict[str, int], into: str) -> float:
         if into == "real-no-audit":
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the deferred key checks before the ALTER
             for table in TABLES:
-                conn.execute(f"ALTER TABLE public.{table} ENABLE TRIGGER sfe_audit")
+                conn.execute(f"ALTER TABLE public.{table} ENABLE TRIGGER USER")
         conn.commit()
         return time.perf_counter() - started
 

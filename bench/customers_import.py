@@ -254,7 +254,7 @@ def copy_baseline(conninfo: str, tenant_id: int, into: str) -> dict:
         else:
             conn.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
             if into == "real-no-audit":
-                conn.execute("ALTER TABLE customers_hcp DISABLE TRIGGER sfe_audit")
+                conn.execute("ALTER TABLE customers_hcp DISABLE TRIGGER USER")
             conn.execute(f"CREATE TEMP TABLE bench_stage ON COMMIT DROP AS SELECT {cols} FROM customers_hcp WITH NO DATA")
             target = "bench_stage"
         with conn.cursor() as cur, cur.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
@@ -265,7 +265,7 @@ def copy_baseline(conninfo: str, tenant_id: int, into: str) -> dict:
             conn.execute(f"INSERT INTO customers_hcp ({cols}) SELECT {fresh} FROM bench_stage")
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the key checks a commit would run
             if into == "real-no-audit":
-                conn.execute("ALTER TABLE customers_hcp ENABLE TRIGGER sfe_audit")
+                conn.execute("ALTER TABLE customers_hcp ENABLE TRIGGER USER")
             seconds = time.perf_counter() - started
             # Rolled back, not committed: deleting HCP rows again costs far more than loading them
             # (the foreign keys pointing at customers_hcp are checked per deleted row).

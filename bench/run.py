@@ -293,7 +293,10 @@ def main() -> None:
     from django.conf import settings
 
     owner_cfg, app_cfg = settings.DATABASES["owner"], settings.DATABASES["default"]
-    env = {**os.environ, "SFE_DB_NAME": args.db}
+    # Served as in production (DEBUG off: no query log, manifest static files), so the pages'
+    # figures are those a deployment sees, not those of the development server's debugging aids.
+    env = {**os.environ, "SFE_DB_NAME": args.db, "DEBUG": "0"}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     b = Bench(size=args.size, owner=conninfo(owner_cfg, args.db), app=conninfo(app_cfg, args.db), env=env,
               notes={})
 

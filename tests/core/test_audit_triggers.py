@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections
 
 from customers.models import Alignment, RealignmentItem
-from sfe.core.schema import _audit_trigger, statements_for, tenant_owned_models
+from sfe.core.schema import _audit_trigger, audit_statement_triggers, statements_for, tenant_owned_models
 
 
 def _tenant_tables(cur) -> set[str]:
@@ -24,8 +24,9 @@ def _tenant_tables(cur) -> set[str]:
 def _audited(cur) -> set[str]:
     cur.execute(
         """SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-           WHERE t.tgname = 'sfe_audit' AND NOT t.tgisinternal
-             AND c.relnamespace = current_schema()::regnamespace"""
+           WHERE t.tgname IN ('sfe_audit_insert', 'sfe_audit_update', 'sfe_audit_delete') AND NOT t.tgisinternal
+             AND c.relnamespace = current_schema()::regnamespace
+           GROUP BY c.relname HAVING count(*) = 3"""
     )
     return {r[0] for r in cur.fetchall()}
 
@@ -43,19 +44,30 @@ def test_every_tenant_table_has_the_audit_trigger_except_the_opted_out(db):
     assert not (opted_out | {"core_auditevent"}) & audited
 
 
+def _sfe_triggers(cur, table: str) -> set[str]:
+    cur.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal AND tgname LIKE 'sfe_audit%%'",
+                [table])
+    return {r[0] for r in cur.fetchall()}
+
+
 @pytest.mark.django_db(databases=["default", "owner"])
-def test_the_invariants_drop_a_trigger_left_on_an_opted_out_table():
+def test_the_invariants_drop_triggers_left_on_an_opted_out_table():
+    """Both kinds left from before: the row-level trigger of the first schema and the
+    statement-level ones of today."""
     table = RealignmentItem._meta.db_table
     statements = statements_for(RealignmentItem)
     assert f'DROP TRIGGER IF EXISTS sfe_audit ON "{table}"' in statements
     assert not any("CREATE OR REPLACE TRIGGER" in s for s in statements)
-    assert any("CREATE OR REPLACE TRIGGER sfe_audit" in s for s in statements_for(Alignment))
+    assert sum("FOR EACH STATEMENT" in s for s in statements_for(Alignment)) == 3
     with connections["owner"].cursor() as cur:  # rolled back at the end of the test
         cur.execute(_audit_trigger(table, (), (), "column"))
+        for sql in audit_statement_triggers(table, ()):
+            cur.execute(sql)
+        assert _sfe_triggers(cur, table) == {"sfe_audit", "sfe_audit_insert", "sfe_audit_update", "sfe_audit_delete"}
         assert table in _audited(cur)
         for sql in statements:
             cur.execute(sql)
-        assert table not in _audited(cur)
+        assert _sfe_triggers(cur, table) == set()
         for sql in statements:  # idempotent
             cur.execute(sql)
-        assert table not in _audited(cur)
+        assert _sfe_triggers(cur, table) == set()
