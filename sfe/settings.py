@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "products",
     "approvals",
     "customers",
+    "customers.segmentation",  # label "segmentation": tiers, target lists (issue 7)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -198,7 +199,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # --------------------------------------------------------------------------- static and media
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
