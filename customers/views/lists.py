@@ -35,9 +35,10 @@ MASTER_ROLES = (Role.ADMIN, Role.DATA_STEWARD)
 
 LISTS = {
     "hcps": {"model": Hcp, "select": selectors.hcp_list, "template": "customers/hcp_list.html",
-             "url": "customers:hcp_list"},
+             "url": "customers:hcp_list", "detail": "customers:hcp_detail"},
     "institutions": {"model": Institution, "select": selectors.institution_list,
-                     "template": "customers/institution_list.html", "url": "customers:institution_list"},
+                     "template": "customers/institution_list.html", "url": "customers:institution_list",
+                     "detail": "customers:institution_detail"},
 }
 
 
@@ -63,41 +64,51 @@ def _list(request, list_name: str):
     rows = list(qs[offset: offset + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE and number < MAX_PAGE
     rows = rows[:PAGE_SIZE]
-    _label_rows(rows)
+    _label_rows(rows, spec["detail"])
     membership = request.membership
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
     context = {
         "rows": rows, "number": number, "has_next": has_next, "has_previous": number > 1,
         "first": offset + 1 if rows else 0, "last": offset + len(rows),
         # Known without counting on the last page; otherwise counted by a second request.
         "total": None if has_next else offset + len(rows),
         "query": query.urlencode(), "filtered": bool(query), "list_name": list_name, "list_url": request.path,
-        "saved_filters": list(SavedFilter.objects.filter(owner=membership, list_name=list_name)),
         "can_change_stage": membership.has_role(*STAGE_ROLES),
         "can_align": membership.has_role(Role.ADMIN),
         "can_edit": membership.has_role(*MASTER_ROLES),
-        **filter_context(request, list_name),
     }
     if context["can_change_stage"] or context["can_align"]:
         context["bulk_form"] = BulkActionForm(membership=membership)
     template = spec["template"]
-    if request.htmx and not request.htmx.history_restore_request:
+    if partial:  # the results only (filtering as you type): no filter form, no saved filters
         template += "#results"
+    else:
+        context["saved_filters"] = list(SavedFilter.objects.filter(owner=membership, list_name=list_name))
+        context.update(filter_context(request, list_name))
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
 
-def _label_rows(rows) -> None:
-    """Display labels once per page (``get_FOO_display`` hashes the field's choices on every
-    call: a third of the list's rendering time)."""
+_CODE = "00000000-0000-0000-0000-000000000000"
+
+
+def _label_rows(rows, detail_url: str) -> None:
+    """What each row shows, computed once per page in Python rather than per row in the
+    template: display labels (``get_FOO_display`` hashes the field's choices on every call),
+    the link (one ``reverse`` per page, not one per row) and the checkbox's label."""
     from ..models import Grade, InstitutionKind, Specialty, Stage, Status, Title
 
     labels = {name: {k: str(v) for k, v in enum.choices} for name, enum in (
         ("title", Title), ("specialty", Specialty), ("stage", Stage), ("status", Status), ("kind", InstitutionKind),
         ("grade", Grade))}
+    url = reverse(detail_url, kwargs={"code": _CODE})
+    select = _("Select %(name)s")
     for row in rows:
         row.labels = {name: choices.get(getattr(row, name, None), "") for name, choices in labels.items()
                       if hasattr(row, name)}
+        row.url = url.replace(_CODE, str(row.code))
+        row.select_label = select % {"name": row.name}
 
 
 @tenant_member_required
