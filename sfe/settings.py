@@ -284,6 +284,9 @@ SPECTACULAR_SETTINGS = {
 
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from hx-headers on <body>; see base.html
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from Redis on every request and written through to PostgreSQL (which
+# survives a cache flush): one query less on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 SECURE = env.bool("SECURE", default=not (LOCAL or TESTING))
 SESSION_COOKIE_SECURE = SECURE
