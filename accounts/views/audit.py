@@ -62,8 +62,7 @@ def _decorate(events: list[AuditEvent]) -> list[AuditEvent]:
     for e in events:
         e.actor_name = names.get(e.actor_id, _("system") if e.actor_id is None else f"#{e.actor_id}")
         e.table_label = labels.get(e.table_name, e.table_name)
-        e.change_rows = [(k, v[0], v[1]) for k, v in sorted((e.changes or {}).items())
-                         if k not in ("id", "tenant_id")]
+        e.rows = e.change_rows()
     return events
 
 
@@ -111,7 +110,7 @@ def _export_csv(qs) -> HttpResponse:
     writer.writerow([_("When"), _("Who"), _("Record"), _("Row"), _("Action"), _("Changes"), _("Reason"), _("Request")])
     events = list(qs[:EXPORT_LIMIT])
     for e in _decorate(events):
-        changes = "; ".join(f"{k}: {o} → {n}" for k, o, n in e.change_rows)
+        changes = "; ".join(f"{k}: {o} → {n}" for k, o, n in e.rows)
         row = [e.at.isoformat(), e.actor_name, e.table_label, str(e.row_code or e.row_id),
                e.get_action_display(), changes, e.reason or "", e.request_id or ""]
         writer.writerow([("'" + c) if c[:1] in ("=", "+", "-", "@") else c for c in row])

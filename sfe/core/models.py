@@ -129,6 +129,19 @@ class AuditEvent(TenantOwned):
     def save(self, *args, **kwargs):
         raise TenantScopeError("Audit events are written by the database trigger only.")
 
+    def change_rows(self, hide: tuple[str, ...] = ("id", "tenant_id")) -> list[tuple[str, object, object]]:
+        """``(column, old, new)`` sorted by column. A change stores ``[old, new]`` pairs of
+        the columns that changed; a creation stores the new row and a deletion the old one
+        (empty values left out)."""
+        changes = self.changes or {}
+        if self.action == self.Action.UPDATE:
+            rows = ((k, v[0], v[1]) for k, v in changes.items())
+        elif self.action == self.Action.INSERT:
+            rows = ((k, None, v) for k, v in changes.items() if v is not None)
+        else:
+            rows = ((k, v, None) for k, v in changes.items() if v is not None)
+        return sorted((r for r in rows if r[0] not in hide), key=lambda r: r[0])
+
 
 @deconstructible(path="sfe.core.models.TenantUploadTo")
 class TenantUploadTo:

@@ -10,7 +10,10 @@ For every concrete tenant-owned model (a subclass of ``TenantOwned``):
 * the audit triggers (``sfe_audit_insert``, ``_update``, ``_delete``): statement-level, with
   transition tables, so one statement writes its audit rows in one ``INSERT … SELECT`` (a
   100,000-row import or seed pays for one set-based insert, not 100,000 function calls);
-  still one audit row per row created, changed (only if a column changed) or deleted. The
+  still one audit row per row created, changed (only if a column changed) or deleted. A
+  change stores ``{column: [old, new]}`` for the columns that changed; a creation or a
+  deletion stores the row itself, ``{column: value}`` (building pairs for every column of
+  every new row doubled the cost of a bulk load; ``AuditEvent.change_rows`` reads both). The
   function is ``SECURITY DEFINER``, owned by the owner role: the application role cannot
   insert, update or delete audit rows itself. A model that sets ``audit_trigger = False``
   (derived rows whose history lives elsewhere) gets no trigger, and any left from before
@@ -57,9 +60,9 @@ BEGIN
       FROM jsonb_each(n) WHERE n->key IS DISTINCT FROM o->key;
     IF diff IS NULL THEN RETURN NULL; END IF;
   ELSIF TG_OP = 'INSERT' THEN
-    SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value)) INTO diff FROM jsonb_each(n) WHERE value <> 'null';
+    diff := n;  -- a created row: its values (AuditEvent.change_rows reads both shapes)
   ELSE
-    SELECT jsonb_object_agg(key, jsonb_build_array(value, NULL)) INTO diff FROM jsonb_each(o) WHERE value <> 'null';
+    diff := o;  -- a deleted row: its last values
   END IF;
   r := coalesce(n, o);
   IF tenant_from = 'self' THEN
@@ -101,8 +104,7 @@ BEGIN
     INSERT INTO core_auditevent (tenant_id, at, table_name, row_id, row_code, action, changes,
                                  actor_id, request_id, reason, txid)
     SELECT (j->>'tenant_id')::bigint, clock_timestamp(), TG_TABLE_NAME, (j->>'id')::bigint, (j->>'code')::uuid, 'I',
-           coalesce((SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value)) FROM jsonb_each(j) WHERE value <> 'null'),
-                    '{}'::jsonb), actor, req, why, txid_current()
+           j, actor, req, why, txid_current()
       FROM (SELECT to_jsonb(n) - excluded AS j FROM sfe_new n) s;
     IF TG_TABLE_NAME = 'accounts_membership' THEN
       -- The user row is inserted before its membership: give its audit rows the tenant now.
@@ -124,8 +126,7 @@ BEGIN
     INSERT INTO core_auditevent (tenant_id, at, table_name, row_id, row_code, action, changes,
                                  actor_id, request_id, reason, txid)
     SELECT (j->>'tenant_id')::bigint, clock_timestamp(), TG_TABLE_NAME, (j->>'id')::bigint, (j->>'code')::uuid, 'D',
-           coalesce((SELECT jsonb_object_agg(key, jsonb_build_array(value, NULL)) FROM jsonb_each(j) WHERE value <> 'null'),
-                    '{}'::jsonb), actor, req, why, txid_current()
+           j, actor, req, why, txid_current()
       FROM (SELECT to_jsonb(o) - excluded AS j FROM sfe_old o) s;
   END IF;
   RETURN NULL;

@@ -71,3 +71,32 @@ def test_the_invariants_drop_triggers_left_on_an_opted_out_table():
         for sql in statements:  # idempotent
             cur.execute(sql)
         assert _sfe_triggers(cur, table) == set()
+
+
+def test_a_statement_writes_one_audit_row_per_row_with_its_values(world):
+    """Created and deleted rows store their values; a change stores the changed columns as
+    [old, new]; an update that changes nothing writes nothing."""
+    from django.db import transaction
+
+    from accounts.models import Membership
+    from customers.models import SavedFilter
+    from sfe.core.models import AuditEvent
+
+    with world.scope("a"), transaction.atomic():
+        owner = Membership.objects.get(user=world.users["a"]["rep"])
+        SavedFilter.objects.bulk_create([SavedFilter(owner=owner, list_name="hcps", name=f"f{i}", query=f"q=z{i}")
+                                         for i in range(3)])
+        ids = sorted(SavedFilter.objects.filter(owner=owner).values_list("id", flat=True))
+        SavedFilter.objects.filter(pk__in=ids).update(query="q=zw")
+        SavedFilter.objects.filter(pk__in=ids).update(query="q=zw")  # no change: no audit row
+        SavedFilter.objects.filter(pk=ids[0]).delete()
+        events = AuditEvent.objects.filter(table_name="customers_savedfilter", row_id__in=ids)
+        by_action = {a: sorted(events.filter(action=a).values_list("row_id", flat=True)) for a in "IUD"}
+        assert by_action == {"I": ids, "U": ids, "D": ids[:1]}
+        created = events.get(action="I", row_id=ids[1])
+        assert ("query", None, "q=z1") in created.change_rows() and ("name", None, "f1") in created.change_rows()
+        changed = events.get(action="U", row_id=ids[1])
+        assert changed.change_rows() == [("query", "q=z1", "q=zw")]
+        deleted = events.get(action="D")
+        assert ("query", "q=zw", None) in deleted.change_rows()
+        assert all(e.tenant_id == world.tenants["a"].pk for e in events)
