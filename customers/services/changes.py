@@ -574,11 +574,11 @@ def demo_step(ctx) -> None:
     # The rep's book as id lists first: the tables were filled in this same transaction, so the
     # planner has no statistics for them yet, and a visibility subquery over a million HCPs
     # planned blind ran for minutes; lookups by primary key cannot go wrong.
-    from ..visibility import aligned_ids
-
     day = ctx.tenant.today()
-    inst_ids = list(aligned_ids("institution", user, day).order_by().values_list("institution_id", flat=True)[:5000])
-    hcp_ids = list(aligned_ids("hcp", user, day).order_by().values_list("hcp_id", flat=True)[:5000])
+    nodes = list(visible_node_ids(user, on=day).values_list("id", flat=True))
+    aligned = Alignment.objects.active_on(day).filter(territory_id__in=nodes).order_by()
+    inst_ids = list(aligned.filter(institution__isnull=False).values_list("institution_id", flat=True)[:5000])
+    hcp_ids = list(aligned.filter(hcp__isnull=False).values_list("hcp_id", flat=True)[:5000])
     hcps = list(Hcp.objects.filter(Q(pk__in=hcp_ids) | Q(institution_id__in=inst_ids), status=Status.ACTIVE)
                 .select_related("institution", "department").order_by("name_pinyin", "id")[:3])
     institution = Institution.objects.filter(pk__in=inst_ids, status=Status.ACTIVE).order_by("name_pinyin", "id").first()
