@@ -825,7 +825,7 @@ def step_customers(ctx: DemoContext) -> None:
 def register() -> None:
     from accounts.demo import builder
 
-    from .services.changes import demo_step as step_customer_changes
+    from .demo_changes import demo_step as step_customer_changes
 
     if step_customers not in builder.STEPS:
         builder.STEPS.append(step_customers)

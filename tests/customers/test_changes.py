@@ -276,7 +276,7 @@ def test_demo_step_fills_the_stewards_inbox(world, customers, chains):
     from types import SimpleNamespace
 
     from approvals.models import ApprovalChain
-    from customers.services.changes import demo_step
+    from customers.demo_changes import demo_step
 
     with world.scope("a"), transaction.atomic():
         ApprovalChain.objects.all().delete()  # the demo brings its own
