@@ -260,6 +260,10 @@ def apply_schema_invariants(sender=None, using: str = "default", **kwargs) -> No
             f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {audit} FROM {app_role}",
             f"GRANT EXECUTE ON FUNCTION sfe_user_tenant(bigint) TO {app_role}",
         ]
+        if connection.pg_version >= 170000:
+            # ANALYZE (and VACUUM) of the tables: a bulk load (seed_demo, an import) gives the
+            # planner statistics for its own rows before it queries them, in its transaction.
+            statements.append(f"GRANT MAINTAIN ON ALL TABLES IN SCHEMA public TO {app_role}")
         if getattr(settings, "SFE_TEST_GRANT_TRUNCATE", False):
             # Test databases only (set by tests/conftest.py): transactional tests empty
             # tables with TRUNCATE, which ignores row security and is never granted in production.
