@@ -66,8 +66,11 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> Measured:
 
 
 def conninfo(cfg: dict, dbname: str) -> str:
+    # The session settings of the product's connections too (e.g. no parallel workers for
+    # the application role), so a bare baseline runs under the same server settings.
     return psycopg.conninfo.make_conninfo(host=cfg["HOST"], port=cfg["PORT"] or None, user=cfg["USER"],
-                                          password=cfg["PASSWORD"] or None, dbname=dbname)
+                                          password=cfg["PASSWORD"] or None, dbname=dbname,
+                                          options=(cfg.get("OPTIONS") or {}).get("options") or None)
 
 
 def entry(name: str, size: str, value: float, unit: str, baseline: str, baseline_value: float) -> dict:

@@ -63,6 +63,14 @@ def _db(var: str, fallback: str | None = None) -> dict:
     if os.environ.get("SFE_DB_NAME"):  # benchmarks and the test Celery worker use their own database
         cfg["NAME"] = os.environ["SFE_DB_NAME"]
     cfg["ENGINE"] = "sfe.core.db"  # PostgreSQL with the per-transaction tenant scope
+    if var == "DATABASE_URL":
+        # Pages and tasks read a page of rows: starting parallel workers (~15 ms) costs more
+        # than it saves, and on tables shared by tenants the planner went parallel for a small
+        # tenant's list (measured: 3 ms → 24 ms). Set-based batch work that scans whole
+        # tables asks for workers with SET LOCAL max_parallel_workers_per_gather.
+        options = cfg.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather="
+                              + str(env.int("DB_PARALLEL_WORKERS", default=0))).strip()
     cfg["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     cfg["CONN_HEALTH_CHECKS"] = True
     return cfg
