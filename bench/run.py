@@ -229,8 +229,16 @@ def bench_customer_import(b: Bench) -> list[dict]:
     return bench_import(b, rows=IMPORT_ROWS[b.size])
 
 
+def bench_tier_recompute(b: Bench) -> list[dict]:
+    """Issue 7: the nightly tier recompute against one hand-written UPDATE … FROM (window
+    query) and against writing the result into a new table (bench/segmentation.py)."""
+    from bench.segmentation import bench_tier_recompute as run
+
+    return run(b)
+
+
 BENCHMARKS: list[Callable[[Bench], list[dict]]] = [bench_customer_import, bench_seed_demo, bench_customer_lists,
-                                                  bench_customer_isolation]
+                                                  bench_customer_isolation, bench_tier_recompute]
 
 
 # --------------------------------------------------------------------------- database and output

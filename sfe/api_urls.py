@@ -27,6 +27,7 @@ v1 = [
     path("org/tree/", accounts_api.OrgTreeView.as_view(), name="api-org-tree"),
     path("products/", include("products.api")),
     path("customers/", include("customers.api_urls")),
+    path("segmentation/", include("customers.segmentation.api_urls")),
     *router.urls,
 ]
 

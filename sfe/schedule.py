@@ -21,6 +21,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "approvals.remind_overdue_all_tenants",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Nightly at 01:30, before the duplicates scan: one segmentation.recompute_tenant per active
+    # tenant, which queues one segmentation.recompute per product line with an active tier rule
+    # (and one for the channel classes and distributor credit ratings); each run recomputes its
+    # line set-based in one transaction and writes only the tiers that changed, with their
+    # history, alerting account owners of channel changes (customers/segmentation/services/).
+    "segmentation-recompute": {
+        "task": "segmentation.recompute_all_tenants",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Nightly at 02:30, when nobody edits customers: one customers.scan_duplicates task per
     # active tenant, which compares HCPs within each institution and institutions within each
     # city (same or similar name by trigram, same phone, same national code) in two set-based

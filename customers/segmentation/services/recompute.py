@@ -1,0 +1,162 @@
+"""The recompute of one rule: classify the whole population set-based, write only what changed.
+
+For a rule (purpose, product line, kind), in the caller's transaction:
+
+1. ``seg_diff`` (a temporary table), one statement: ``sql.compute_sql`` — every customer of
+   the kind in the tenant with its bands and computed label, by window functions — joined
+   to the current ``CustomerTier`` rows of the rule (one hash join), kept where the row
+   changes (computed tier or a band) or, for the tenant's primary product line, where the
+   customer's own ``tier`` column differs from the new effective tier; nothing else is
+   materialised, so a quiet night's temporary table holds only the few changes;
+2. writes, each one statement over ``seg_diff``: UPDATE the changed rows (a pin wins: the
+   effective tier of a pinned row stays the pin), DELETE the rows of customers that left the
+   population (unless pinned), INSERT the new ones, INSERT one ``TierChange`` per change of
+   the effective tier (from, to, run, at, why: the bands before and after and the rule's
+   version), and UPDATE ``customers_hcp.tier`` / ``customers_institution.tier`` where
+   it differs (primary line only; ``updated_at`` is left alone — a computed tier is not an
+   edit of the record).
+
+Nothing is written for a customer whose bands did not move, so the same night run twice
+changes nothing and writes no history. The caller's transaction commits it all at once: a
+worker killed half-way leaves the old tiers as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from sfe.core.tenancy import current_tenant, require_tenant_id
+
+from ..sql import COLUMNS, TABLES, compute_sql
+from ..tuning import WORK_MEM
+
+BAND_COLUMNS = ("potential_band", "adoption_band", "score_band")
+
+
+@dataclass
+class RuleResult:
+    rows_changed: int = 0
+    tier_changes: int = 0
+    customers_updated: int = 0
+    #: (customer id, from, to) of the effective changes, kept for channel rules (alerts).
+    changes: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"rows_changed": self.rows_changed,
+                "tier_changes": self.tier_changes, "customers_updated": self.customers_updated}
+
+
+def _line_predicate(alias: str, line_id: int | None) -> str:
+    return f"{alias}.product_line_id = %(line)s" if line_id is not None else f"{alias}.product_line_id IS NULL"
+
+
+def recompute_rule(*, rule, run, sync_customers: bool,
+                   step: Callable[[str], None] | None = None) -> RuleResult:
+    """Recompute ``rule`` for ``run`` (see the module). ``sync_customers``: keep the
+    customers' own ``tier`` column in step (the tenant's primary product line).
+    ``step(name)`` is called before each phase (progress)."""
+    step = step or (lambda name: None)
+    tenant_id = require_tenant_id()
+    line_id = rule.product_line_id
+    compiled = compute_sql(rule.definition, rule.kind, tenant_id=tenant_id, line_id=line_id,
+                           today=current_tenant().today())
+    col, table = COLUMNS[rule.kind], TABLES[rule.kind]
+    # One moment for every row the rule writes (``TierChange.at`` and ``changed_at``): not
+    # later than the run's ``finished_at``, not earlier than its ``started_at``.
+    params = {**compiled.params, "purpose": rule.purpose, "run": run.pk if run else None,
+              "version": rule.version, "at": timezone.now()}
+    result = RuleResult()
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [WORK_MEM])
+        work_mem = cur.fetchone()[0]
+        cur.execute("DROP TABLE IF EXISTS seg_diff")
+        step("compute")
+        old = ", ".join(f"t.{b} AS old_{b}" for b in BAND_COLUMNS)
+        new = ", ".join(f"n.{b} AS new_{b}" for b in BAND_COLUMNS)
+        new_tier = "CASE WHEN coalesce(t.pinned_tier, '') <> '' THEN t.pinned_tier ELSE n.label END"
+        moved = ("(t.computed_tier, t.potential_band, t.adoption_band, t.score_band) "
+                 "IS DISTINCT FROM (n.label, n.potential_band, n.adoption_band, n.score_band)")
+        cur.execute(f"""
+            CREATE TEMP TABLE seg_diff ON COMMIT DROP AS
+            SELECT n.id AS customer_id, t.id AS row_id, coalesce(t.tier, '') AS old_tier,
+                   coalesce(t.computed_tier, '') AS old_computed, {old}, coalesce(t.pinned_tier, '') AS pinned,
+                   n.label AS new_computed, {new}, {new_tier} AS new_tier,
+                   (CASE WHEN t.id IS NULL THEN n.label <> '' ELSE {moved} END) AS row_write
+              FROM ({compiled.sql}) n
+              LEFT JOIN segmentation_customertier t
+                ON t.{col} = n.id AND t.tenant_id = %(tenant)s AND t.purpose = %(purpose)s
+               AND {_line_predicate('t', line_id)}
+             WHERE (t.id IS NULL AND n.label <> '') OR (t.id IS NOT NULL AND {moved})
+                {f"OR n.customer_tier IS DISTINCT FROM {new_tier}" if sync_customers else ""}
+        """, params)
+        step("write")
+        cur.execute("""
+            UPDATE segmentation_customertier t
+               SET computed_tier = d.new_computed, potential_band = d.new_potential_band,
+                   adoption_band = d.new_adoption_band, score_band = d.new_score_band, tier = d.new_tier,
+                   changed_at = CASE WHEN t.tier <> d.new_tier THEN %(at)s ELSE t.changed_at END
+              FROM seg_diff d
+             WHERE t.id = d.row_id AND d.row_write AND (d.new_computed <> '' OR d.pinned <> '')
+        """, params)
+        result.rows_changed += cur.rowcount
+        cur.execute("""
+            DELETE FROM segmentation_customertier t USING seg_diff d
+             WHERE t.id = d.row_id AND d.row_write AND d.new_computed = '' AND d.pinned = ''
+        """, params)
+        result.rows_changed += cur.rowcount
+        cur.execute(f"""
+            INSERT INTO segmentation_customertier
+                   (tenant_id, purpose, product_line_id, {col}, tier, computed_tier, potential_band, adoption_band,
+                    score_band, pinned_tier, pin_reason, changed_at)
+            SELECT %(tenant)s, %(purpose)s, %(line)s, customer_id, new_tier, new_computed, new_potential_band,
+                   new_adoption_band, new_score_band, '', '', %(at)s
+              FROM seg_diff WHERE row_id IS NULL AND new_computed <> ''
+        """, params)
+        result.rows_changed += cur.rowcount
+        cur.execute(f"""
+            INSERT INTO segmentation_tierchange
+                   (tenant_id, purpose, product_line_id, {col}, from_tier, to_tier, kind, run_id, at, reason,
+                    rule_version, from_potential_band, to_potential_band, from_adoption_band, to_adoption_band,
+                    from_score_band, to_score_band)
+            SELECT %(tenant)s, %(purpose)s, %(line)s, customer_id, old_tier, new_tier, 'computed', %(run)s, %(at)s, '',
+                   %(version)s, old_potential_band, new_potential_band, old_adoption_band, new_adoption_band,
+                   old_score_band, new_score_band
+              FROM seg_diff WHERE old_tier <> new_tier
+        """, params)
+        result.tier_changes = cur.rowcount
+        if sync_customers:
+            cur.execute(f"""
+                UPDATE {table} c SET tier = d.new_tier FROM seg_diff d
+                 WHERE c.id = d.customer_id AND c.tenant_id = %(tenant)s AND c.tier IS DISTINCT FROM d.new_tier
+            """, params)
+            result.customers_updated = cur.rowcount
+        if rule.purpose != "tier":
+            cur.execute("SELECT customer_id, old_tier, new_tier FROM seg_diff WHERE old_tier <> new_tier "
+                        "ORDER BY customer_id")
+            result.changes = [tuple(r) for r in cur.fetchall()]
+        cur.execute("DROP TABLE seg_diff")
+        cur.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+    return result
+
+
+def sync_customer_tiers(*, product_line_id: int, kind: str) -> int:
+    """Bring every customer's ``tier`` column of ``kind`` in step with ``product_line_id``'s
+    effective tiers ('' where it has none); one UPDATE of the rows that differ. Used when
+    the tenant changes its primary product line (each run keeps them in step afterwards)."""
+    col, table = COLUMNS[kind], TABLES[kind]
+    params = {"tenant": require_tenant_id(), "line": product_line_id}
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            UPDATE {table} c SET tier = x.new_tier
+              FROM (SELECT c2.id, coalesce(t.tier, '') AS new_tier FROM {table} c2
+                      LEFT JOIN segmentation_customertier t
+                        ON t.{col} = c2.id AND t.tenant_id = %(tenant)s AND t.purpose = 'tier'
+                       AND t.product_line_id = %(line)s
+                     WHERE c2.tenant_id = %(tenant)s) x
+             WHERE c.id = x.id AND c.tenant_id = %(tenant)s AND c.tier IS DISTINCT FROM x.new_tier
+        """, params)
+        return cur.rowcount

@@ -1,0 +1,49 @@
+"""A merge moves tiers, pins, history and list memberships with the record (registered
+references), and undo moves them back; hot reads use tenant-leading indexes."""
+
+from __future__ import annotations
+
+from customers.models import Hcp
+from customers.segmentation import selectors
+from customers.segmentation.models import CustomerTier, TierChange
+from customers.segmentation.services import recompute_now, rule_save, tier_pin
+from customers.services.merge import merge, undo_merge
+from tests.helpers import assert_uses_tenant_index
+
+from .conftest import MATRIX
+
+
+def test_a_merge_moves_a_pin_the_survivor_lacks_and_the_next_run_settles_tiers(seg):
+    steward = seg.member("data_steward")
+    with seg.world.scope("a"):
+        rule_save(kind="hcp", definition=MATRIX, product_line=seg.line, by=seg.member())
+        recompute_now(product_line=seg.line)
+        survivor, merged = Hcp.objects.filter(pk__in=seg.hcp_ids, status="active").exclude(stage="terminated")[:2]
+        tier_pin(customer=merged, product_line=seg.line2, tier="A", reason="KOL", by=seg.member())
+        done = merge(survivor=survivor, merged=merged, by=steward, reason="同一人")
+        # the pin in line 2 moved (the survivor had none there); line 1's row collided and stayed
+        assert CustomerTier.objects.get(hcp=survivor, product_line=seg.line2).pinned_tier == "A"
+        assert CustomerTier.objects.filter(hcp=merged, product_line=seg.line).exists()
+        assert TierChange.objects.filter(hcp=survivor, kind="pinned").exists()
+        run = recompute_now(product_line=seg.line)  # the merged record left: its tier goes
+        assert not CustomerTier.objects.filter(hcp=merged).exists()
+        assert TierChange.objects.get(run=run, hcp=merged).to_tier == ""
+        undo_merge(merge=done, by=steward)
+        assert CustomerTier.objects.get(hcp=merged, product_line=seg.line2).pinned_tier == "A"
+
+
+def test_a_customers_tiers_and_history_read_through_tenant_indexes(seg):
+    from customers.segmentation.models import SegmentationRun
+
+    with seg.world.scope("a"):
+        hcp = Hcp.objects.get(pk=seg.hcp_ids[0])
+        assert_uses_tenant_index(CustomerTier.objects.filter(hcp=hcp))
+        assert_uses_tenant_index(TierChange.objects.filter(hcp=hcp).order_by("-at")[:50])
+        assert_uses_tenant_index(selectors.pins(product_line=seg.line))
+        assert_uses_tenant_index(CustomerTier.objects.filter(product_line=seg.line, purpose="tier", tier="A"))
+        assert_uses_tenant_index(SegmentationRun.objects.filter(product_line=seg.line).order_by("-created_at")[:20])
+        rule_save(kind="hcp", definition=MATRIX, product_line=seg.line, by=seg.member())
+        run = recompute_now(product_line=seg.line)
+        assert_uses_tenant_index(selectors.run_changes(run)[:50])
+        assert_uses_tenant_index(TierChange.objects.order_by("-id")[:50])  # the history API's first page
+        assert selectors.run_changes(run).count() == run.tier_changes > 0
