@@ -108,9 +108,13 @@ BEGIN
       FROM (SELECT to_jsonb(n) - excluded AS j FROM sfe_new n) s;
     IF TG_TABLE_NAME = 'accounts_membership' THEN
       -- The user row is inserted before its membership: give its audit rows the tenant now.
-      UPDATE core_auditevent a SET tenant_id = (to_jsonb(n)->>'tenant_id')::bigint
-        FROM sfe_new n
-       WHERE a.table_name = 'accounts_user' AND a.row_id = (to_jsonb(n)->>'user_id')::bigint AND a.tenant_id IS NULL;
+      -- (The ANY over the new user ids keeps it an index search whatever the planner guesses
+      -- of the transition table, which has no statistics.)
+      UPDATE core_auditevent a SET tenant_id = m.tenant_id
+        FROM (SELECT (to_jsonb(n)->>'user_id')::bigint AS user_id, (to_jsonb(n)->>'tenant_id')::bigint AS tenant_id
+                FROM sfe_new n) m
+       WHERE a.tenant_id IS NULL AND a.table_name = 'accounts_user' AND a.row_id = m.user_id
+         AND a.row_id = ANY (ARRAY(SELECT (to_jsonb(n)->>'user_id')::bigint FROM sfe_new n));
     END IF;
   ELSIF TG_OP = 'UPDATE' THEN
     INSERT INTO core_auditevent (tenant_id, at, table_name, row_id, row_code, action, changes,
