@@ -838,8 +838,11 @@ def register() -> None:
     from accounts.demo import builder
 
     from .demo_changes import demo_step as step_customer_changes
+    from .segmentation.demo import step_segmentation
 
     if step_customers not in builder.STEPS:
         builder.STEPS.append(step_customers)
     if step_customer_changes not in builder.STEPS:
         builder.STEPS.append(step_customer_changes)  # needs the rep's customers: after them
+    if step_segmentation not in builder.STEPS:
+        builder.STEPS.append(step_segmentation)  # rules and tiers over the customers above

@@ -2,6 +2,9 @@
 
 * **Timeline sources** (R3, customer 360): calls, events, expenses, sales … each app
   registers a function that returns the newest entries for one customer, in one query.
+* **Panels** on the customer page: a template and a function that gives its context,
+  ``context(customer, user) -> dict``, costing a fixed number of queries whatever the
+  customer's history (segmentation shows tiers and tier history this way).
 * **References**: every foreign key from another app to an HCP or an institution, so a
   merge moves them to the survivor (and undo moves them back) with one UPDATE each.
 
@@ -50,7 +53,19 @@ class Reference:
     unique_with: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A section of the customer page: ``{% include template %}`` with ``panel_ctx`` set to
+    ``context(customer, user)`` (and the page's own ``record`` and ``kind``)."""
+
+    key: str
+    template: str
+    context: Callable
+    order: int = 100
+
+
 _sources: dict[str, TimelineSource] = {}
+_panels: dict[str, Panel] = {}
 _references: dict[tuple[str, str], Reference] = {}
 
 
@@ -60,6 +75,19 @@ def register_timeline(source: TimelineSource) -> None:
 
 def timeline_sources() -> list[TimelineSource]:
     return sorted(_sources.values(), key=lambda s: (s.order, s.key))
+
+
+def register_panel(panel: Panel) -> None:
+    _panels[panel.key] = panel
+
+
+def panels() -> list[Panel]:
+    return sorted(_panels.values(), key=lambda p: (p.order, p.key))
+
+
+def panels_for(customer, user) -> list[dict]:
+    """What the customer page renders: each panel's template and context, in order."""
+    return [{"key": p.key, "template": p.template, "context": p.context(customer, user)} for p in panels()]
 
 
 def register_reference(reference: Reference) -> None:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("products/", include("products.urls")),
     path("customers/", include("customers.urls")),
+    path("segmentation/", include("customers.segmentation.urls")),
     path("", include("accounts.urls")),
 ]

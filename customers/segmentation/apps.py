@@ -11,9 +11,11 @@ class SegmentationConfig(AppConfig):
     def ready(self) -> None:
         from customers.registry import Reference, register_reference
 
-        from . import measures_builtin
+        from . import measures_builtin, nav, panel
 
         measures_builtin.register_builtin()
+        panel.register()
+        nav.register_nav()
         # A merge moves the merged record's tiers, pins, history and list memberships to the
         # survivor (rows that would repeat one of the survivor's stay behind; undo finds them).
         for kind in ("hcp", "institution"):

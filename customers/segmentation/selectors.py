@@ -197,3 +197,26 @@ def target_list_members(target_list: TargetList, user) -> QuerySet:
     field = "hcp_id" if target_list.kind == "hcp" else "institution_id"
     snapshot = TargetListMember.objects.filter(target_list=target_list).values(field)
     return model.objects.filter(pk__in=snapshot).filter(customer_visible_q(model, user))
+
+
+def tier_counts_by_line(*, purpose: str = Purpose.TIER) -> dict[tuple[int | None, str], dict[str, int]]:
+    """``(product line id, kind) → {tier: customers}`` for every line at once (one GROUP BY):
+    the rules page shows every line's counts whatever the number of lines."""
+    from django.db.models import Case, CharField, Value, When
+
+    rows = (CustomerTier.objects.filter(purpose=purpose)
+            .annotate(k=Case(When(hcp__isnull=False, then=Value("hcp")), default=Value("institution"),
+                             output_field=CharField()))
+            .values("product_line_id", "k", "tier").annotate(n=Count("id")).order_by())
+    out: dict[tuple[int | None, str], dict[str, int]] = {}
+    for r in rows:
+        counts = out.setdefault((r["product_line_id"], r["k"]), dict.fromkeys(["A", "B", "C", "D"], 0))
+        counts[r["tier"]] = counts.get(r["tier"], 0) + r["n"]
+    return out
+
+
+def last_runs_by_line(*, purpose: str = "tier") -> dict[int | None, SegmentationRun]:
+    """The newest run of each product line (one query, ``DISTINCT ON``)."""
+    qs = (SegmentationRun.objects.filter(purpose=purpose).select_related("requested_by__user")
+          .order_by("product_line_id", "-created_at", "-id").distinct("product_line_id"))
+    return {r.product_line_id: r for r in qs}

@@ -20,7 +20,7 @@ from accounts.forms.org import add_service_errors
 from accounts.models import Role
 from accounts.permissions import role_required, tenant_member_required
 
-from .. import selectors
+from .. import registry, selectors
 from ..forms.records import HcpForm, InstitutionForm, StageForm
 from ..models import Affiliation, Hcp, Institution, KolLink, Status, SupplyRelation
 from ..services import lifecycle, records
@@ -66,6 +66,7 @@ def _common(request, record, kind: str) -> dict:
         "record": record, "kind": kind,
         "alignments": selectors.current_alignments(record),
         "timeline": timeline(record, request.user, limit=40),
+        "panels": registry.panels_for(record, request.user),
         "stage_form": StageForm(initial={"stage": record.stage}) if membership.has_role(*STAGE_ROLES) else None,
         "can_edit": is_master and record.status != Status.MERGED,
         "can_propose": not is_master and membership.has_role(Role.REP, Role.MANAGER) and record.status == Status.ACTIVE,
