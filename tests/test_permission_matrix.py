@@ -29,10 +29,20 @@ EXEMPT = {
 }
 
 
+#: A matrix module's ``PREPARE(world)``, run in tenant A's scope once per URL before its
+#: rows (outside their savepoints): the data every row of that module needs is made once,
+#: not once per role.
+PREPARE: dict[str, object] = {}
+
+
 def _rows() -> list[Row]:
     rows: list[Row] = []
     for mod in pkgutil.iter_modules(matrix_pkg.__path__):
-        rows += getattr(importlib.import_module(f"tests.matrix.{mod.name}"), "ROWS", [])
+        module = importlib.import_module(f"tests.matrix.{mod.name}")
+        module_rows = getattr(module, "ROWS", [])
+        rows += module_rows
+        if hasattr(module, "PREPARE"):
+            PREPARE.update({r.name: module.PREPARE for r in module_rows})
     return rows
 
 
@@ -86,6 +96,9 @@ def test_permission_matrix(name: str, world):
     from django.test import Client
 
     failures = []
+    if name in PREPARE:
+        with world.scope("a"):
+            PREPARE[name](world)
     for row in GROUPS[name]:
         with transaction.atomic():
             with world.scope("a"):

@@ -14,7 +14,8 @@ ALL = (*A_MEMBERS, "b_admin", "b_rep")
 
 
 def cust(w):
-    """Tenant A's customers (tests/customers/factories.py), made once per row (called in A's scope)."""
+    """Tenant A's customers (tests/customers/factories.py), made once per URL by ``PREPARE``
+    and found by every row after it (called in A's scope)."""
     from customers.models import Hcp
     from tests.customers.factories import Customers, make_customers_a
 
@@ -22,6 +23,10 @@ def cust(w):
     if h1 is None:
         return make_customers_a(w)
     return Customers(h1=h1, i1=h1.institution.__class__.objects.get(external_code="H001"))
+
+
+def PREPARE(w):  # noqa: N802 - the hook's name in tests/test_permission_matrix.py
+    cust(w)
 
 
 def _h1(w):
