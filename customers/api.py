@@ -19,6 +19,8 @@ queries whatever the number of rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -169,12 +171,11 @@ class _CustomerViewSet(TenantViewSet):
 
     # --- reads
 
-    # Hooks each concrete viewset (HCPs, institutions) defines; DRF's metaclass rules out abc here.
-    def select_list(self, user, params):
-        raise NotImplementedError(f"{type(self).__name__} must define select_list (the selector of its list)")
-
-    def find(self, user, code):
-        raise NotImplementedError(f"{type(self).__name__} must define find (one visible record by code, else 404)")
+    #: Each concrete viewset names its two selectors: ``select_list(user, params)``, the
+    #: list's queryset (filters, visibility), and ``find(user, code)``, one visible record
+    #: or 404.
+    select_list: Callable
+    find: Callable
 
     def restrict_queryset(self, qs):
         """The list is the selector's queryset: visibility (``customer_visible_q``) and the
@@ -313,14 +314,8 @@ class HcpViewSet(_CustomerViewSet):
     detail_serializer = HcpDetailSerializer
     write_serializer = HcpWriteSerializer
 
-    def select_list(self, user, params):
-        qs = selectors.hcp_list(user, params)
-        if params.get("institution"):
-            qs = qs.filter(institution__code=params["institution"])
-        return qs
-
-    def find(self, user, code):
-        return selectors.hcp_for(user, code)
+    select_list = staticmethod(selectors.hcp_list)  # filters by institution code too
+    find = staticmethod(selectors.hcp_for)
 
     def detail_context(self, hcp: Hcp) -> dict:
         affiliations = list(Affiliation.objects.filter(hcp=hcp).select_related("institution", "department")
@@ -406,11 +401,8 @@ class InstitutionViewSet(_CustomerViewSet):
     detail_serializer = InstitutionDetailSerializer
     write_serializer = InstitutionWriteSerializer
 
-    def select_list(self, user, params):
-        return selectors.institution_list(user, params)
-
-    def find(self, user, code):
-        return selectors.institution_for(user, code)
+    select_list = staticmethod(selectors.institution_list)
+    find = staticmethod(selectors.institution_for)
 
     def detail_context(self, inst: Institution) -> dict:
         counts = Hcp.objects.live().filter(institution=inst).aggregate(
