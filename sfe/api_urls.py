@@ -28,6 +28,10 @@ v1 = [
     path("products/", include("products.api")),
     path("customers/", include("customers.api_urls")),
     path("segmentation/", include("customers.segmentation.api_urls")),
+    path("calls/", include("calls.api_urls")),
+    path("plan/", include("calls.planning.api_urls")),
+    path("samples/", include("calls.samples.api_urls")),
+    path("coaching/", include("calls.coaching.api_urls")),
     *router.urls,
 ]
 

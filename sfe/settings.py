@@ -7,6 +7,7 @@ When ``DATABASE_URL`` / ``REDIS_URL`` are unset the embedded servers started by
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -96,6 +97,10 @@ INSTALLED_APPS = [
     "approvals",
     "customers",
     "customers.segmentation",  # label "segmentation": tiers, target lists (issue 7)
+    "calls",  # field force activity (issue 5): calls, follow-ups, key messages
+    "calls.planning",  # label "planning": frequency targets, cycles, cycle plans, today, calendar
+    "calls.samples",  # label "samples": sample lots, stock, ledger, orders, reconciliation
+    "calls.coaching",  # label "coaching": skills, co-visit evaluations
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -232,6 +237,13 @@ MEDIA_URL = "/media/"
 # --------------------------------------------------------------------------- cache, Celery
 
 REDIS_URL = os.environ.get("REDIS_URL") or _embedded.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test workers (gw0, gw1, …) each have their own database (test_sfe_gw0, …), so
+    # tenant and user ids repeat between them: each also gets a Redis database of its own
+    # (1, 2, …), or one worker's cached visibility or progress would be read by another. The
+    # Celery worker a test starts inherits the variable and so the same Redis database.
+    _xdist = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
+    REDIS_URL = re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + f"/{_xdist + 1}"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

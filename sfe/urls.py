@@ -11,5 +11,9 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("customers/", include("customers.urls")),
     path("segmentation/", include("customers.segmentation.urls")),
+    path("calls/", include("calls.urls")),
+    path("plan/", include("calls.planning.urls")),
+    path("samples/", include("calls.samples.urls")),
+    path("coaching/", include("calls.coaching.urls")),
     path("", include("accounts.urls")),
 ]

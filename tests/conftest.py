@@ -23,7 +23,9 @@ PASSWORD = "Correct-Horse-42"  # noqa: S105 - test password
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb):
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb,
+                    django_db_modify_db_settings):
+    """``django_db_modify_db_settings`` gives each parallel worker its own database (``_gw0``…)."""
     from django.conf import settings
     from django.test.utils import setup_databases, teardown_databases
 

@@ -105,6 +105,10 @@ class Institution(Customer):
     national_code = models.CharField(_("national code"), max_length=60, blank=True,
                                      help_text=_("For example the medical institution licence number."))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    #: Where the institution is (WGS-84, as browsers report it): a call's check-in is measured
+    #: against it. Empty: check-ins there are recorded without a distance.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         verbose_name = _("institution")
@@ -117,7 +121,14 @@ class Institution(Customer):
             models.Index(fields=["tenant", "national_code"], name="inst_tenant_national_code",
                          condition=~Q(national_code="")),
         ]
-        constraints = _customer_constraints("inst")
+        constraints = [
+            *_customer_constraints("inst"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="inst_location_valid",
+                violation_error_message=_("Give both latitude (−90 to 90) and longitude (−180 to 180), or neither.")),
+        ]
 
 
 class Department(TenantOwned, Coded):

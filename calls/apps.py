@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CallsConfig(AppConfig):
+    name = "calls"
+    verbose_name = _("Field force activity")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from customers.registry import Reference, register_reference
+
+        # A merge moves calls, attendances and follow-ups to the surviving HCP or institution.
+        register_reference(Reference("calls.Call", "hcp", "hcp"))
+        register_reference(Reference("calls.Call", "institution", "institution"))
+        register_reference(Reference("calls.CallAttendee", "hcp", "hcp", unique_with=("call",)))
+        register_reference(Reference("calls.FollowUp", "hcp", "hcp"))

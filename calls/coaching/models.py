@@ -1,0 +1,1 @@
+"""Models of calls.coaching (label ``coaching``)."""

@@ -1,0 +1,5 @@
+"""Pages of calls.coaching (namespace ``coaching``)."""
+
+app_name = "coaching"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of calls.planning (namespace ``planning``)."""
+
+app_name = "planning"
+
+urlpatterns: list = []

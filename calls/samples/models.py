@@ -1,0 +1,1 @@
+"""Models of calls.samples (label ``samples``)."""

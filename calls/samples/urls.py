@@ -1,0 +1,5 @@
+"""Pages of calls.samples (namespace ``samples``)."""
+
+app_name = "samples"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Call pages under ``/calls/`` (namespace ``calls``)."""
+
+app_name = "calls"
+
+urlpatterns: list = []
