@@ -55,9 +55,9 @@ MEASURES = [
             sql="SELECT hcp_id, count(*) FROM bench_seg_calls WHERE tenant_id = %(tenant)s "
                 "AND day > %(today)s::date - 365 GROUP BY hcp_id"),
     Measure(key="bench.sales_12m", label="sales of the primary institution, last 12 months (bench)", kind="hcp",
-            sql="SELECT h.id, s.total FROM customers_hcp h JOIN (SELECT institution_id, sum(amount) AS total "
-                "FROM bench_seg_sales WHERE tenant_id = %(tenant)s AND month > %(today)s::date - 365 "
-                "GROUP BY institution_id) s ON s.institution_id = h.institution_id WHERE h.tenant_id = %(tenant)s"),
+            per_institution=True,
+            sql="SELECT institution_id, sum(amount) FROM bench_seg_sales WHERE tenant_id = %(tenant)s "
+                "AND month > %(today)s::date - 365 GROUP BY institution_id"),
 ]
 for _m in MEASURES:
     register_measure(_m)

@@ -18,7 +18,12 @@ Rules of the SQL (it is code registered by apps, never user input):
   ``%(line)s`` (the product line's id, NULL for channel rules) and ``%(today)s`` (the
   tenant's today); a literal ``%`` is written ``%%``;
 * a measure read straight off the customer's own row gives ``expr`` instead of ``sql``: an
-  SQL expression over the row aliased ``c`` (``c.potential``), which costs no join.
+  SQL expression over the row aliased ``c`` (``c.potential``), which costs no join;
+* an HCP measure that is really a number of the HCP's primary institution (its beds, its
+  grade, its sales) says ``per_institution=True`` and yields ``(institution_id, value)``: the
+  recompute joins it on ``c.institution_id`` in its own scan of the HCPs. Joining
+  ``customers_hcp`` inside the measure instead costs a second scan and a hash join of the
+  whole HCP table (measured at 1,000,000 HCPs: 14.0 s → 10.4 s for the whole compute).
 
 ``missing`` is the value of a customer with no row (or a NULL value): ``0`` for counts and
 sums (no calls is zero calls), ``None`` for attributes (no bed count is unknown). A value
@@ -51,12 +56,17 @@ class Measure:
     description: str | Promise = ""
     #: Ordering in the rule editor's list (lower first).
     order: int = 100
+    #: An HCP measure given per institution: ``sql`` yields ``(institution_id, value)``, joined
+    #: on the HCP's primary institution.
+    per_institution: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"measure {self.key}: kind must be one of {KINDS}")
         if bool(self.sql) == bool(self.expr):
             raise ValueError(f"measure {self.key}: give exactly one of sql and expr")
+        if self.per_institution and (self.kind != "hcp" or not self.sql):
+            raise ValueError(f"measure {self.key}: per_institution is for HCP measures given by sql")
         if not self.key or any(ch.isspace() for ch in self.key):
             raise ValueError(f"measure key {self.key!r}: no blanks")
 

@@ -36,14 +36,12 @@ BUILTIN = [
     Measure(key="hcp.stage_rank", label=_("HCP: lifecycle stage (prospect 1 … key 4)"), kind="hcp",
             expr=_case("c.stage", STAGE_RANK), order=40),
     Measure(key="hcp.institution_grade_rank", label=_("HCP: grade of the primary institution (三甲 7 … 一级 1)"),
-            kind="hcp", order=50,
-            sql=f"SELECT h.id, {_case('i.grade', GRADE_RANK)} FROM customers_hcp h "
-                "JOIN customers_institution i ON i.id = h.institution_id AND i.tenant_id = h.tenant_id "
-                "WHERE h.tenant_id = %(tenant)s"),
+            kind="hcp", order=50, per_institution=True,
+            sql=f"SELECT i.id, {_case('i.grade', GRADE_RANK)} FROM customers_institution i "
+                "WHERE i.tenant_id = %(tenant)s"),
     Measure(key="hcp.institution_beds", label=_("HCP: beds of the primary institution"), kind="hcp", order=60,
-            sql="SELECT h.id, i.beds FROM customers_hcp h "
-                "JOIN customers_institution i ON i.id = h.institution_id AND i.tenant_id = h.tenant_id "
-                "WHERE h.tenant_id = %(tenant)s"),
+            per_institution=True,
+            sql="SELECT i.id, i.beds FROM customers_institution i WHERE i.tenant_id = %(tenant)s"),
     # --- institutions
     Measure(key="institution.potential", label=_("Institution: potential (yearly value)"), kind="institution",
             expr="c.potential", order=10),

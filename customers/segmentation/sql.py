@@ -101,7 +101,8 @@ def compute_sql(definition: dict, kind: str, *, tenant_id: int, line_id: int | N
     for i, measure in enumerate(measures):
         if measure.sql:
             ctes.append(f"m{i} AS (SELECT * FROM ({measure.sql}) AS s(customer_id, value))")
-            joins.append(f"LEFT JOIN m{i} ON m{i}.customer_id = c.id")
+            on = "c.institution_id" if measure.per_institution else "c.id"
+            joins.append(f"LEFT JOIN m{i} ON m{i}.customer_id = {on}")
         values.append(f"{_value(measure, i, params)} AS v{i}")
     pop = population_sql(kind, definition.get("population") or {}, line_id=line_id, params=params)
     base = (f"SELECT c.id, c.tier AS customer_tier, ({pop}) AS in_pop, {', '.join(values)} "

@@ -138,6 +138,7 @@ def test_the_beat_schedule_runs_the_fan_out_nightly_before_the_duplicates_scan()
     from sfe.celery import app
     from sfe.schedule import BEAT_SCHEDULE
 
+    app.loader.import_default_modules()  # what a worker does at start: the apps' tasks modules
     entry = BEAT_SCHEDULE["segmentation-recompute"]
     assert entry["task"] == "segmentation.recompute_all_tenants" and entry["task"] in app.tasks
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {30})

@@ -90,3 +90,26 @@ def test_channel_rules_cover_channel_institutions_only():
     with pytest.raises(ValidationError) as info:
         validate_definition(channel, kind="hcp", purpose="credit_rating")
     assert "kind" in info.value.message_dict
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"kind": "institution", "sql": "SELECT id, beds FROM customers_institution"},  # not an HCP measure
+    {"kind": "hcp", "expr": "c.potential"},  # read off the HCP's own row: nothing to join
+])
+def test_a_measure_per_institution_is_an_hcp_measure_given_by_sql(kwargs):
+    from customers.segmentation.measures import Measure
+
+    with pytest.raises(ValueError, match="per_institution"):
+        Measure(key="x.per_institution", label="x", per_institution=True, **kwargs)
+
+
+def test_a_measure_per_institution_is_joined_on_the_primary_institution():
+    from customers.segmentation.measures import get_measure
+    from customers.segmentation.sql import compute_sql
+
+    definition = {**MATRIX, "potential": {"measure": "hcp.institution_beds", "by": "value", "thresholds": [300]},
+                  "adoption": {"measure": "hcp.title_rank", "by": "value", "thresholds": [3]}}
+    compiled = compute_sql(definition, "hcp", tenant_id=1, line_id=None, today=None)
+    assert get_measure("hcp.institution_beds").per_institution
+    assert "LEFT JOIN m0 ON m0.customer_id = c.institution_id" in compiled.sql
+    assert "customers_hcp h" not in compiled.sql  # no second scan of the HCPs inside the measure

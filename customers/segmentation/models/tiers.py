@@ -144,7 +144,19 @@ class SegmentationRun(TenantOwned, Coded):
 
 
 class TierChange(TenantOwned):
+    """One change of a customer's effective tier: append-only history, written a million rows
+    at a time by a recompute (one ``INSERT … SELECT``).
+
+    No column here is a checked foreign key: the rows only record ids (the tenant's is
+    enforced by row-level security's ``WITH CHECK``; customers, lines, runs and members are
+    never deleted, only deactivated or merged — a merge moves the rows). Per-row foreign-key
+    checks cost more than the rows themselves: measured at 963,671 changes, the deferred
+    checks of the tenant and member keys took 8.9 s at commit, the INSERT 11.1 s.
+    """
+
     audit_trigger = False
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.DO_NOTHING, editable=False, related_name="+",
+                               db_index=False, db_constraint=False)
 
     class Kind(models.TextChoices):
         COMPUTED = "computed", _("Recomputed")
@@ -164,7 +176,7 @@ class TierChange(TenantOwned):
     run = models.ForeignKey(SegmentationRun, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
                             db_index=False, db_constraint=False)
     by = models.ForeignKey("accounts.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                           db_index=False)
+                           db_index=False, db_constraint=False)
     at = models.DateTimeField()
     #: Why a run moved it: the rule's version and the bands before and after (plain columns,
     #: not JSON: building a JSON value per row doubled the cost of writing a million of them).
