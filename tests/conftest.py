@@ -60,6 +60,23 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
                 default.settings_dict["USER"] = app_user
 
 
+@pytest.fixture(scope="module")
+def module_atomic(django_db_setup, django_db_blocker):
+    """One transaction open for a whole module and rolled back after its last test, so data
+    the module's tests only read (a seeded demo) is made once, not once per test: each test's
+    own transaction (the ``db`` fixture) is a savepoint inside it. Transactional tests
+    (``transaction=True``, the owner connection) cannot share it: keep them in another module."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 class World:
     """Two tenants, each with one user per role, a small organisation tree and positions."""
 

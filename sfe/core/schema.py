@@ -143,6 +143,10 @@ CREATE OR REPLACE FUNCTION sfe_user_tenant(p_user bigint) RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
 $fn$ SELECT tenant_id FROM accounts_membership WHERE user_id = p_user AND is_active $fn$;
 REVOKE ALL ON FUNCTION sfe_user_tenant(bigint) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION sfe_user_membership(p_user bigint) RETURNS SETOF accounts_membership
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$fn$ SELECT * FROM accounts_membership WHERE user_id = p_user AND is_active $fn$;
+REVOKE ALL ON FUNCTION sfe_user_membership(bigint) FROM PUBLIC;
 """
 
 
@@ -263,6 +267,7 @@ def apply_schema_invariants(sender=None, using: str = "default", **kwargs) -> No
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
             f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {audit} FROM {app_role}",
             f"GRANT EXECUTE ON FUNCTION sfe_user_tenant(bigint) TO {app_role}",
+            f"GRANT EXECUTE ON FUNCTION sfe_user_membership(bigint) TO {app_role}",
         ]
         if connection.pg_version >= 170000:
             # ANALYZE (and VACUUM) of the tables: a bulk load (seed_demo, an import) gives the

@@ -12,7 +12,9 @@ For a rule (purpose, product line, kind), in the caller's transaction:
    effective tier of a pinned row stays the pin), DELETE the rows of customers that left the
    population (unless pinned), INSERT the new ones, INSERT one ``TierChange`` per change of
    the effective tier (from, to, run, at, why: the bands before and after and the rule's
-   version), and UPDATE ``customers_hcp.tier`` / ``customers_institution.tier`` where
+   version) — in customer order, so the history's ``(tenant, customer, at)`` index takes
+   them page by page (measured at 963,671 changes: 25.7 s in the window functions' order,
+   16.5 s sorted, on a busy machine) — and UPDATE ``customers_hcp.tier`` / ``customers_institution.tier`` where
    it differs (primary line only; ``updated_at`` is left alone — a computed tier is not an
    edit of the record).
 
@@ -114,7 +116,7 @@ def recompute_rule(*, rule, run, sync_customers: bool,
                     score_band, pinned_tier, pin_reason, changed_at)
             SELECT %(tenant)s, %(purpose)s, %(line)s, customer_id, new_tier, new_computed, new_potential_band,
                    new_adoption_band, new_score_band, '', '', %(at)s
-              FROM seg_diff WHERE row_id IS NULL AND new_computed <> ''
+              FROM seg_diff WHERE row_id IS NULL AND new_computed <> '' ORDER BY customer_id
         """, params)
         result.rows_changed += cur.rowcount
         cur.execute(f"""
@@ -125,7 +127,7 @@ def recompute_rule(*, rule, run, sync_customers: bool,
             SELECT %(tenant)s, %(purpose)s, %(line)s, customer_id, old_tier, new_tier, 'computed', %(run)s, %(at)s, '',
                    %(version)s, old_potential_band, new_potential_band, old_adoption_band, new_adoption_band,
                    old_score_band, new_score_band
-              FROM seg_diff WHERE old_tier <> new_tier
+              FROM seg_diff WHERE old_tier <> new_tier ORDER BY customer_id
         """, params)
         result.tier_changes = cur.rowcount
         if sync_customers:
