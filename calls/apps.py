@@ -10,6 +10,12 @@ class CallsConfig(AppConfig):
     def ready(self) -> None:
         from customers.registry import Reference, register_reference
 
+        from . import measures, nav, timeline
+
+        nav.register_nav()
+        timeline.register()
+        measures.register()
+
         # A merge moves calls, attendances and follow-ups to the surviving HCP or institution.
         register_reference(Reference("calls.Call", "hcp", "hcp"))
         register_reference(Reference("calls.Call", "institution", "institution"))

@@ -39,4 +39,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "customers.scan_duplicates_all_tenants",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Nightly at 00:30, after the day has turned in China: one calls.lock_due task per active
+    # tenant, which locks (one set-based UPDATE) every submitted call whose day is more than
+    # the tenant's lock_after_days ago; a locked call can no longer be edited (calls/tasks.py).
+    "calls-lock-due": {
+        "task": "calls.lock_due_all_tenants",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }

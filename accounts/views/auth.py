@@ -29,6 +29,18 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        """A member whose only role is rep lands on the day plan (what a rep opens first, on a
+        phone); everyone else on the home page. An explicit ``next`` wins, as before."""
+        from django.urls import reverse
+
+        from sfe.core.middleware import active_membership
+
+        membership = active_membership(self.request.user.pk)
+        if membership is not None and list(membership.roles) == ["rep"]:
+            return reverse("planning:today")
+        return super().get_default_redirect_url()
+
     def form_valid(self, form):
         response = super().form_valid(form)
         lang = form.get_user().language

@@ -9,4 +9,6 @@ class CoachingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        pass
+        from . import nav
+
+        nav.register_nav()

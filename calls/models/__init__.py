@@ -8,8 +8,8 @@ Planning (frequency targets, cycles, cycle plans), samples and coaching live in 
 sub-apps ``calls.planning``, ``calls.samples`` and ``calls.coaching``.
 """
 
-from .calls import Call, CallAttendee, CallMessage, CallProduct, CallQuerySet, FollowUp
+from .calls import Call, CallAttendee, CallMessage, CallProduct, CallQuerySet, CallSource, CallStatus, CallType, FollowUp
 from .config import CallSettings, KeyMessage
 
-__all__ = ["Call", "CallAttendee", "CallMessage", "CallProduct", "CallQuerySet", "CallSettings", "FollowUp",
-           "KeyMessage"]
+__all__ = ["Call", "CallAttendee", "CallMessage", "CallProduct", "CallQuerySet", "CallSettings", "CallSource",
+           "CallStatus", "CallType", "FollowUp", "KeyMessage"]

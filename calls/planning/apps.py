@@ -9,4 +9,17 @@ class PlanningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        pass
+        from approvals import registry
+        from customers.registry import Reference, register_reference
+
+        from . import nav
+        from .services import plans
+
+        nav.register_nav()
+        # A merge moves plan lines to the surviving HCP (a line that would repeat one of the
+        # survivor's in the same plan and line stays behind; undo finds it).
+        register_reference(Reference("planning.CyclePlanLine", "hcp", "hcp", unique_with=("plan", "product_line")))
+        registry.register(registry.RequestType(
+            key=plans.KEY, label=_("Cycle plan"), low_risk=False, on_approved=plans.on_approved,
+            on_rejected=plans.on_rejected, on_returned=plans.on_returned, describe=plans.describe,
+            object_url=plans.object_url))

@@ -18,9 +18,20 @@ def _login(client, email, password):
 
 
 def test_sign_in_with_email_is_case_insensitive(world, client):
-    response = _login(client, "REP@A.test", PASSWORD)
+    response = _login(client, "MANAGER@A.test", PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
+
+
+def test_a_rep_lands_on_today_and_others_on_home_unless_next_says_otherwise(world, client):
+    from django.urls import reverse
+
+    assert _login(client, "Rep@a.test", PASSWORD)["Location"] == reverse("planning:today")
+    client.logout()
+    assert _login(client, "analyst@a.test", PASSWORD)["Location"] == "/"
+    client.logout()
+    response = client.post(reverse("login") + "?next=/customers/", {"username": "rep@a.test", "password": PASSWORD})
+    assert response["Location"] == "/customers/"
 
 
 def test_wrong_password_keeps_the_email_typed_and_says_why(world, client):

@@ -46,6 +46,7 @@ def test_admin_creates_a_territory_and_assigns_a_rep_who_then_sees_it(tworld, li
     rep_context = desktop.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     rep_page = rep_context.new_page()
     sign_in(rep_page, live_server.url, "rep2@a.test", PASSWORD)
+    rep_page.goto(f"{live_server.url}/")  # a rep lands on the day plan; the positions are on home
     expect(rep_page.get_by_role("heading", name="我的岗位")).to_be_visible()
     expect(rep_page.get_by_text("浦东三区")).to_be_visible()
     rep_context.close()
@@ -65,6 +66,8 @@ def test_user_of_tenant_b_cannot_open_a_url_of_tenant_a(tworld, live_server, des
 def test_rep_home_works_on_a_phone_in_chinese_and_english(tworld, live_server, phone):
     page = phone.new_page()
     sign_in(page, live_server.url, "rep@a.test", PASSWORD)
+    expect(page.get_by_role("heading", name="今天")).to_be_visible()  # a rep lands on the day plan
+    page.goto(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="我的岗位")).to_be_visible()
     expect(page.get_by_text("浦东一区")).to_be_visible()
     assert no_sideways_scroll(page)

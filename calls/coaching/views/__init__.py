@@ -1,0 +1,1 @@
+"""Pages of coaching: evaluations (list, new, edit, detail, share, acknowledge), trends, skills."""

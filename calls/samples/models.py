@@ -1,1 +1,0 @@
-"""Models of calls.samples (label ``samples``)."""
