@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from accounts.forms.org import DateInput, add_service_errors  # noqa: F401 - the views use add_service_errors from here
 
 from .models import MAX_SCORE, MIN_SCORE
 from .services import ScoreIn
@@ -20,19 +21,6 @@ from .services import ScoreIn
 SCORE_CHOICES = [("", _("not rated")), *[(str(n), str(n)) for n in range(MIN_SCORE, MAX_SCORE + 1)]]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _call_label(call) -> str:
