@@ -54,7 +54,10 @@ class TenantOwned(models.Model):
     leaves out (computed or noisy columns); ``audit_trigger = False`` opts the whole model
     out (no trigger, and one already there is dropped on the next ``migrate``) — for derived
     rows written in bulk whose history is recorded elsewhere (e.g. ``RealignmentItem``: the
-    ``Alignment`` rows a batch changes are audited).
+    ``Alignment`` rows a batch changes are audited). ``tenant_key = False`` leaves out the
+    ``(tenant_id, id)`` key, which only composite foreign keys need: for append-only rows
+    nothing points at, written a million at a time (``TierChange``); a checked foreign key
+    to such a model is refused when the invariants run.
     """
 
     tenant = models.ForeignKey(
@@ -66,6 +69,8 @@ class TenantOwned(models.Model):
     audit_exclude: tuple[str, ...] = ()
     # False: no audit trigger on this model's table (derived rows audited elsewhere).
     audit_trigger: bool = True
+    # False: no (tenant_id, id) key (nothing points at these rows; see the docstring).
+    tenant_key: bool = True
 
     class Meta:
         abstract = True

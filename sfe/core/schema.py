@@ -33,6 +33,7 @@ import logging
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
 
 log = logging.getLogger(__name__)
@@ -185,8 +186,10 @@ def statements_for(model: type[models.Model]) -> list[str]:
 
     table = model._meta.db_table
     t = _qi(table)
+    key = _qi(_name(table, "tenant_id_key"))
     sql = [
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {_qi(_name(table, 'tenant_id_key'))} ON {t} (tenant_id, id)",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {key} ON {t} (tenant_id, id)" if getattr(model, "tenant_key", True)
+        else f"DROP INDEX IF EXISTS {key}",
         f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS {POLICY} ON {t}",
@@ -198,6 +201,9 @@ def statements_for(model: type[models.Model]) -> list[str]:
         target = field.related_model
         if not (isinstance(target, type) and issubclass(target, TenantOwned)):
             continue
+        if not getattr(target, "tenant_key", True):
+            raise ImproperlyConfigured(f"{model.__name__}.{field.name} points at {target.__name__}, which has no "
+                                       "(tenant_id, id) key (tenant_key = False): make it db_constraint=False")
         raw = _name(table, field.column, "tfk")
         sql.append(
             f"DO $do$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '{raw}') THEN "

@@ -47,3 +47,21 @@ def test_a_customers_tiers_and_history_read_through_tenant_indexes(seg):
         assert_uses_tenant_index(selectors.run_changes(run)[:50])
         assert_uses_tenant_index(TierChange.objects.order_by("-id")[:50])  # the history API's first page
         assert selectors.run_changes(run).count() == run.tier_changes > 0
+
+
+def test_tier_history_has_no_tenant_key_and_no_checked_foreign_key(db):
+    """History rows are written a million at a time and nothing points at them: no
+    ``(tenant_id, id)`` key and no foreign-key check per row (``TierChange`` docstring);
+    the tiers table, which rows do point at, keeps its key."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename, indexname FROM pg_indexes WHERE tablename IN "
+                    "('segmentation_tierchange', 'segmentation_customertier') AND indexname LIKE '%%tenant_id_key'")
+        keys = set(cur.fetchall())
+        cur.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'segmentation_tierchange'::regclass "
+                    "AND contype = 'f'")
+        foreign_keys = cur.fetchone()[0]
+    assert keys == {("segmentation_customertier", "segmentation_customertier_tenant_id_key")}
+    assert foreign_keys == 0
+    assert TierChange.tenant_key is False and CustomerTier.tenant_key is True

@@ -155,6 +155,7 @@ class TierChange(TenantOwned):
     """
 
     audit_trigger = False
+    tenant_key = False  # nothing points at a history row: one index less to write per change
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.DO_NOTHING, editable=False, related_name="+",
                                db_index=False, db_constraint=False)
 
