@@ -237,8 +237,17 @@ def bench_tier_recompute(b: Bench) -> list[dict]:
     return run(b)
 
 
+def bench_calls(b: Bench) -> list[dict]:
+    """Issue 5: the rep's Today page (statements; throughput and p95 under gunicorn against a
+    bare fortunes view), the call form's submit against a bare one-row insert, the manager's
+    month calendar with 500 and 5,000 calls (bench/calls.py)."""
+    from bench.calls import bench_calls as run
+
+    return run(b)
+
+
 BENCHMARKS: list[Callable[[Bench], list[dict]]] = [bench_customer_import, bench_seed_demo, bench_customer_lists,
-                                                  bench_customer_isolation, bench_tier_recompute]
+                                                  bench_customer_isolation, bench_tier_recompute, bench_calls]
 
 
 # --------------------------------------------------------------------------- database and output
