@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 
@@ -40,9 +41,8 @@ def navigation_for(request) -> list[dict]:
     for item in _items:
         if item.roles and not membership.has_role(*item.roles):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = _url(item.url_name)
+        if url is None:
             continue
         out.append({
             "key": item.key, "label": item.label, "url": url, "icon": item.icon,
@@ -50,6 +50,19 @@ def navigation_for(request) -> list[dict]:
             "badge": _lazy(item.badge, request) if item.badge else None,
         })
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _reverse(url_name: str, prefix: str, urlconf) -> str | None:
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
+def _url(url_name: str) -> str | None:
+    """An item's URL, reversed once per URL name, script prefix and URLconf (not once per page)."""
+    return _reverse(url_name, get_script_prefix(), get_urlconf())
 
 
 def _lazy(badge: Callable, request):
