@@ -11,10 +11,12 @@ class CallsConfig(AppConfig):
         from customers.registry import Reference, register_reference
 
         from . import measures, nav, timeline
+        from .demo import register as register_demo
 
         nav.register_nav()
         timeline.register()
         measures.register()
+        register_demo()  # seed_demo adds calls, plans, samples and coaching (after the customers)
 
         # A merge moves calls, attendances and follow-ups to the surviving HCP or institution.
         register_reference(Reference("calls.Call", "hcp", "hcp"))

@@ -41,6 +41,11 @@ from .sizes import customer_counts
 
 # --------------------------------------------------------------------------- the step
 
+#: The demo's customers are on file from the day its organisation began (``START``), so its
+#: history (calls, alignments, stages) never predates them — the call service refuses a call
+#: dated before its HCP existed.
+CREATED_AT = f"'{START.isoformat()} 08:00:00+08'::timestamptz"
+
 
 class CustomerDemo:
     def __init__(self, ctx: DemoContext, rng: random.Random):
@@ -191,7 +196,7 @@ class CustomerDemo:
             ["id", "name", "name_pinyin", "initials", "search_alt", "external_code", "status", "stage",
              "stage_changed_at", "tier", "potential", "kind", "grade", "beds", "ownership", "province", "city",
              "district", "address", "national_code", "phone"],
-            lines(), {"code": "gen_random_uuid()", "created_at": "now()", "updated_at": "now()"})
+            lines(), {"code": "gen_random_uuid()", "created_at": CREATED_AT, "updated_at": "now()"})
         self.ctx.counts["institutions"] = n
 
     def load_departments(self) -> None:
@@ -334,7 +339,7 @@ class CustomerDemo:
             ["id", "name", "name_pinyin", "initials", "search_alt", "external_code", "status", "stage",
              "stage_changed_at", "tier", "potential", "gender", "title", "specialty", "phone", "email", "is_kol",
              "is_target", "institution_id", "department_id"],
-            self.hcp_lines(), {"code": "gen_random_uuid()", "created_at": "now()", "updated_at": "now()"})
+            self.hcp_lines(), {"code": "gen_random_uuid()", "created_at": CREATED_AT, "updated_at": "now()"})
 
     # ---------------------------------------------------------------- alignments
 
