@@ -19,6 +19,8 @@ class RequestType:
     on_approved: Callable | None = None
     on_rejected: Callable | None = None
     on_returned: Callable | None = None
+    #: Called inside the withdrawing transaction when the requester withdraws it.
+    on_withdrawn: Callable | None = None
     #: Lines shown on the request's detail page: request -> list of (label, value).
     describe: Callable | None = None
     #: Link to the business object: request -> URL or "".

@@ -241,6 +241,9 @@ def approval_withdraw(*, request: ApprovalRequest, actor: Membership, comment: s
     request.current_order = None
     request.save(update_fields=["state", "decided_at", "current_order"])
     _event(request, ApprovalEvent.Kind.WITHDRAWN, actor=actor, comment=comment)
+    rtype = registry.get(request.request_type)
+    if rtype.on_withdrawn:
+        rtype.on_withdrawn(request)
     return request
 
 

@@ -21,5 +21,6 @@ class PlanningConfig(AppConfig):
         register_reference(Reference("planning.CyclePlanLine", "hcp", "hcp", unique_with=("plan", "product_line")))
         registry.register(registry.RequestType(
             key=plans.KEY, label=_("Cycle plan"), low_risk=False, on_approved=plans.on_approved,
-            on_rejected=plans.on_rejected, on_returned=plans.on_returned, describe=plans.describe,
+            on_rejected=plans.on_rejected, on_returned=plans.on_returned, on_withdrawn=plans.on_withdrawn,
+            describe=plans.describe,
             object_url=plans.object_url))

@@ -18,7 +18,8 @@ class SamplesConfig(AppConfig):
         nav.register_nav()
         registry.register(registry.RequestType(
             key=orders.KEY, label=_("Sample order"), low_risk=True, on_approved=orders.on_approved,
-            on_rejected=orders.on_rejected, on_returned=orders.on_returned, describe=orders.describe,
+            on_rejected=orders.on_rejected, on_returned=orders.on_returned, on_withdrawn=orders.on_withdrawn,
+            describe=orders.describe,
             object_url=orders.object_url,
         ))
         # A customer merge moves the samples given to, and signatures of, the merged HCP.

@@ -128,6 +128,22 @@ def test_sent_back_plan_is_changed_and_resubmitted_on_the_same_request_then_reje
         assert plan.state == PlanState.SUBMITTED and plan.approval_code != first_code
 
 
+def test_a_withdrawn_plan_is_a_draft_again_and_a_new_submit_opens_a_new_request(pw):
+    from approvals.models import RequestState
+    from approvals.services import approval_withdraw
+
+    with pw.world.scope("a"), transaction.atomic():
+        plan, rep = _plan(pw)
+        plan = plan_submit(plan=plan, by=rep)
+        first_code = plan.approval_code
+        approval_withdraw(request=ApprovalRequest.objects.get(code=first_code), actor=rep)
+        plan.refresh_from_db()
+        assert (plan.state, plan.decided_at) == (PlanState.DRAFT, None)
+        assert ApprovalRequest.objects.get(code=first_code).state == RequestState.WITHDRAWN
+        plan = plan_submit(plan=plan, by=rep)
+        assert plan.state == PlanState.SUBMITTED and plan.approval_code != first_code
+
+
 def test_only_the_rep_changes_or_submits_their_plan(pw):
     from django.core.exceptions import PermissionDenied
 

@@ -135,3 +135,21 @@ def test_rejected_and_sent_back_orders(smp, chain):
 
         approval_resubmit(request=ApprovalRequest.objects.get(code=returned.approval_code), actor=s.m())
         assert _decide(s, returned, StepState.APPROVED).state == OrderState.APPROVED
+
+
+def test_a_withdrawn_order_is_withdrawn_and_cannot_be_received(smp, chain):
+    from approvals.services import approval_withdraw
+
+    s = smp
+    with s.scope():
+        order = _submit(s)
+        received = SampleMove.objects.filter(kind=MoveKind.RECEIVED).count()
+        approval_withdraw(request=ApprovalRequest.objects.get(code=order.approval_code), actor=s.m())
+        order.refresh_from_db()
+        assert order.state == OrderState.WITHDRAWN and order.decided_at is not None
+        line = order.lines.first()
+        with pytest.raises(ValidationError):
+            sample_order_receive(order=order, by=s.m(), lines=[{"line": line.pk, "lot_number": "W1",
+                                                                "expiry": dt.date.today() + dt.timedelta(days=300),
+                                                                "quantity": line.quantity}])
+        assert SampleMove.objects.filter(kind=MoveKind.RECEIVED).count() == received

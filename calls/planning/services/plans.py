@@ -231,6 +231,15 @@ def on_returned(request) -> None:
     _decide(request, PlanState.RETURNED)
 
 
+def on_withdrawn(request) -> None:
+    """The rep withdrew the request: the plan is a draft again (a new submit opens a new request)."""
+    plan = _plan_of(request, lock=True)
+    if plan is None or plan.state not in (PlanState.SUBMITTED, PlanState.RETURNED):
+        return
+    plan.state, plan.decided_at, plan.decision_comment = PlanState.DRAFT, None, ""
+    plan.save(update_fields=["state", "decided_at", "decision_comment", "updated_at"])
+
+
 def describe(request) -> list[tuple[str, str]]:
     plan = _plan_of(request, lock=False)
     if plan is None:

@@ -19,6 +19,7 @@ class OrderState(models.TextChoices):
     APPROVED = "approved", _("approved, waiting for delivery")
     REJECTED = "rejected", _("rejected")
     RECEIVED = "received", _("received")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class SampleOrder(TenantOwned, Coded):

@@ -93,6 +93,10 @@ def on_returned(request) -> None:
     _move(request, OrderState.RETURNED, [OrderState.PENDING])
 
 
+def on_withdrawn(request) -> None:
+    _move(request, OrderState.WITHDRAWN, [OrderState.PENDING, OrderState.RETURNED])
+
+
 def describe(request) -> list[tuple[str, str]]:
     order = SampleOrder.objects.filter(code=request.object_code).first()
     if order is None:
