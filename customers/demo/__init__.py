@@ -24,7 +24,22 @@ is known before the insert. The fixed demo rep's book always holds exactly one H
 from __future__ import annotations
 
 from .sizes import HCPS_PER_REP, INSTITUTIONS_PER_REP, TARGETS, customer_counts, density
-from .step import ANALYZED, CustomerDemo, register, step_customers
+from .step import ANALYZED, CustomerDemo, step_customers
 
 __all__ = ["ANALYZED", "HCPS_PER_REP", "INSTITUTIONS_PER_REP", "TARGETS", "CustomerDemo", "customer_counts", "density",
            "register", "step_customers"]
+
+
+def register() -> None:
+    """The customers step, then the change requests and the segmentation over them (seed_demo's order)."""
+    from accounts.demo import builder
+
+    from ..demo_changes import demo_step as step_customer_changes
+    from ..segmentation.demo import step_segmentation
+
+    if step_customers not in builder.STEPS:
+        builder.STEPS.append(step_customers)
+    if step_customer_changes not in builder.STEPS:
+        builder.STEPS.append(step_customer_changes)  # needs the rep's customers: after them
+    if step_segmentation not in builder.STEPS:
+        builder.STEPS.append(step_segmentation)  # rules and tiers over the customers above

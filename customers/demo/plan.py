@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from accounts.demo import geo
-from accounts.demo.builder import DemoContext
+from accounts.demo.builder import START, DemoContext
 
 from .. import demo_names as V
 from .loading import PREFIX_SEP
@@ -257,3 +257,7 @@ class Timer:
         self.mark = now
 
 
+#: The demo's customers are on file from the day its organisation began (``START``), so its
+#: history (calls, alignments, stages) never predates them — the call service refuses a call
+#: dated before its HCP existed.
+CREATED_AT = f"'{START.isoformat()} 08:00:00+08'::timestamptz"

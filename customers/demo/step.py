@@ -16,6 +16,7 @@ from accounts.demo.builder import START, DemoContext
 from .. import demo_names as V
 from .loading import POOL, PREFIX_SEP, Loader, _n
 from .plan import (
+    CREATED_AT,
     GRADE_SCORE,
     KIND_SCORE,
     KOL_KINDS,
@@ -41,10 +42,6 @@ from .sizes import customer_counts
 
 # --------------------------------------------------------------------------- the step
 
-#: The demo's customers are on file from the day its organisation began (``START``), so its
-#: history (calls, alignments, stages) never predates them — the call service refuses a call
-#: dated before its HCP existed.
-CREATED_AT = f"'{START.isoformat()} 08:00:00+08'::timestamptz"
 
 
 class CustomerDemo:
@@ -494,17 +491,3 @@ ANALYZED = ("customers_institution", "customers_department", "customers_hcp", "c
 def step_customers(ctx: DemoContext) -> None:
     rng = random.Random(f"customers:{ctx.plan.spec.slug}:{ctx.rng.getrandbits(64)}")  # noqa: S311 - demo data
     CustomerDemo(ctx, rng).run()
-
-
-def register() -> None:
-    from accounts.demo import builder
-
-    from ..demo_changes import demo_step as step_customer_changes
-    from ..segmentation.demo import step_segmentation
-
-    if step_customers not in builder.STEPS:
-        builder.STEPS.append(step_customers)
-    if step_customer_changes not in builder.STEPS:
-        builder.STEPS.append(step_customer_changes)  # needs the rep's customers: after them
-    if step_segmentation not in builder.STEPS:
-        builder.STEPS.append(step_segmentation)  # rules and tiers over the customers above

@@ -18,7 +18,9 @@ def shell(request):
     return {
         "tenant": getattr(request, "tenant", None),
         "membership": membership,
-        "nav": navigation_for(request),
+        # Built when the page renders it; a page that passes its own (Today, with the counts
+        # its one query already made) never builds this one.
+        "nav": SimpleLazyObject(lambda: navigation_for(request)),
         # The bell's count: one COUNT, only when a member's page renders it.
         "unread_notifications": (
             SimpleLazyObject(lambda: _unread_notifications(membership)) if membership is not None else None
