@@ -6,6 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 
 from .models import User
+from .principal import user_with_membership
 
 
 def user_tenant_id(user_id: int) -> int | None:
@@ -29,3 +30,9 @@ class EmailBackend(ModelBackend):
         if not user.is_staff and user_tenant_id(user.pk) is None:
             return None  # deactivated membership
         return user
+
+    def get_user(self, user_id):
+        """The session's user with their active membership and tenant, in one query (the
+        tenant middleware uses what this read)."""
+        user = user_with_membership(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

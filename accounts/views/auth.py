@@ -34,7 +34,7 @@ class LoginView(auth_views.LoginView):
         phone); everyone else on the home page. An explicit ``next`` wins, as before."""
         from django.urls import reverse
 
-        from sfe.core.middleware import active_membership
+        from accounts.principal import active_membership
 
         membership = active_membership(self.request.user.pk)
         if membership is not None and list(membership.roles) == ["rep"]:

@@ -6,7 +6,9 @@ import logging
 import re
 import uuid
 
-from django.db import connection, transaction
+from django.db import transaction
+
+from accounts.principal import membership_of_request_user
 
 from .tenancy import audit_context, tenant_scope
 
@@ -40,9 +42,9 @@ class RequestIdLogFilter(logging.Filter):
 class TenantMiddleware:
     """Enters the signed-in user's tenant for the whole request, rendering included.
 
-    The tenant comes from the user's active membership, read with its tenant in one query
-    through the ``sfe_user_membership`` database function (the membership table is itself
-    under row-level security; the tenant table is not). The view runs in one transaction
+    The tenant comes from the user's active membership, read with the user and the tenant
+    in one query (``accounts.principal``: the user row joined to the ``sfe_user_membership``
+    database function; the membership table is itself under row-level security). The view runs in one transaction
     whose settings are made transaction-local by the database wrapper, so nothing outlives
     the request. The scope holds the tenant row itself, so ``current_tenant()`` costs no
     query later in the request.
@@ -57,7 +59,7 @@ class TenantMiddleware:
         request.membership = None
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        membership = active_membership(user.pk)
+        membership = membership_of_request_user(user)
         if membership is None:
             if not user.is_staff:
                 # A deactivated membership ends every session at once.
@@ -83,37 +85,6 @@ class TenantMiddleware:
 
                 timezone.deactivate()
         return response
-
-
-def _load(model, row, db_alias: str):
-    """A model instance from its concrete columns' values (``from_db`` plus the fields'
-    own converters, as a queryset would apply them)."""
-    fields = model._meta.concrete_fields
-    values = []
-    for field, value in zip(fields, row, strict=True):
-        for convert in field.get_db_converters(connection):
-            value = convert(value, field, connection)
-        values.append(value)
-    return model.from_db(db_alias, [f.attname for f in fields], values)
-
-
-def active_membership(user_id: int):
-    """The user's active membership with its tenant (cached on it, as ``select_related``
-    would), in one query; None when the user has none."""
-    from accounts.models import Membership, Tenant
-
-    m_cols = ", ".join(f'm."{f.column}"' for f in Membership._meta.concrete_fields)
-    t_cols = ", ".join(f't."{f.column}"' for f in Tenant._meta.concrete_fields)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {m_cols}, {t_cols} FROM sfe_user_membership(%s) m "
-                    f"JOIN {Tenant._meta.db_table} t ON t.id = m.tenant_id", [user_id])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    n = len(Membership._meta.concrete_fields)
-    membership = _load(Membership, row[:n], connection.alias)
-    membership.tenant = _load(Tenant, row[n:], connection.alias)
-    return membership
 
 
 def activate_user_language(request, user, tenant) -> None:

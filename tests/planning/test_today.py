@@ -14,10 +14,10 @@ from calls.planning.services import plan_propose, plan_submit
 
 from .helpers import make_calls, make_tasks
 
-#: What every signed-in page costs before the view: the user (AuthenticationMiddleware) and
-#: the active membership with its tenant (TenantMiddleware, one call of
-#: ``sfe_user_membership``). The session comes from Redis (cached_db) and costs none.
-MIDDLEWARE_QUERIES = 2
+#: What every signed-in page costs before the view: the user with their active membership
+#: and its tenant, in one query (``accounts.principal``: AuthenticationMiddleware reads it,
+#: TenantMiddleware uses it). The session comes from Redis (cached_db) and costs none.
+MIDDLEWARE_QUERIES = 1
 #: The page's own: one SQL (visits, overdue follow-ups, HCPs behind plan, the navigation's
 #: two counts).
 PAGE_QUERIES = 1

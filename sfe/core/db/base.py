@@ -12,6 +12,7 @@ class do) — fail closed rather than run with no tenant.
 
 from __future__ import annotations
 
+import psycopg
 from django.db.backends.postgresql import base as pg_base
 from psycopg import pq
 
@@ -24,7 +25,32 @@ _SET_SQL = (
 )
 
 
+#: psycopg prepares a statement only when asked (``prepared_cursor``): Django's own cursors
+#: bind client-side and are never prepared, whatever the threshold; Django's default
+#: (``None``) would refuse even an explicit request.
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """Server-side binding, and every statement prepared on the connection (once)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+class DatabaseOperations(pg_base.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        if isinstance(cursor, _PreparedCursor):  # bound server-side: show it with its values
+            try:
+                return self.compose_sql(sql, params)
+            except psycopg.errors.DataError:
+                return sql
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(pg_base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._sfe_applied: tuple[str, str, str, str] | None = None
@@ -39,6 +65,31 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
             super().connect()
         finally:
             self._sfe_connecting = False
+
+    def get_new_connection(self, conn_params):
+        conn = super().get_new_connection(conn_params)
+        conn.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
+        return conn
+
+    def prepared_cursor(self):
+        """A cursor whose statements PostgreSQL plans once per connection and keeps.
+
+        For the hot pages' one big query (a CTE of five parts plans in ~6 ms and runs in
+        under 1 ms): after five executions PostgreSQL settles on a generic plan when it
+        costs no more than the custom ones. The statements go through the same wrappers as
+        any other (the tenant's settings, the test's query capture); row security is
+        applied at execution, so a cached plan serves every tenant correctly. Parameters
+        are bound server-side (``%(name)s`` placeholders; give casts where a type is
+        ambiguous)."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = _PreparedCursor(self.connection)
+            # As Django's own cursors: the connection's time zone for timestamptz values.
+            tzloader = self.connection.adapters.get_loader(pg_base.TIMESTAMPTZ_OID, pq.Format.TEXT)
+            if self.timezone != tzloader.timezone:
+                pg_base.register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)
 
     def _sfe_scope_wrapper(self, execute, sql, params, many, context):
         if not self._sfe_connecting:
