@@ -52,6 +52,7 @@ def user_with_membership(user_id):
     if row[nu] is not None:  # the membership's id
         membership = _load(Membership, row[nu:nu + nm], connection.alias)
         membership.tenant = _load(Tenant, row[nu + nm:], connection.alias)
+        membership.user = user  # both ways: code holding the membership reads its user at no query
     setattr(user, LOADED, membership)
     return user
 

@@ -91,7 +91,7 @@ def _call_save(*, rep, code, data: CallInput, submit: bool, reason: str, edit: b
     errors: dict[str, str] = {}
     is_new = call is None or call.status == CallStatus.PLANNED
     day = checks.check_when(data, tenant, settings, errors, now=now, new=is_new)
-    checks.check_customers(data, rep.user, day, errors)
+    checks.check_customers(data, _user_of(rep), day, errors)
     checks.check_products(data, errors)
     checks.check_text_and_people(data, rep, errors)
     if errors:
@@ -100,6 +100,15 @@ def _call_save(*, rep, code, data: CallInput, submit: bool, reason: str, edit: b
         call = _write(call, rep=rep, code=code, data=data, day=day, submit=submit, source=source,
                       settings=settings, now=now)
     return call, True
+
+
+def _user_of(rep):
+    """The rep's user with the membership on it, as visibility reads it (no query when it is
+    the request's own: the middleware caches them on each other)."""
+    user = rep.user
+    if getattr(user, "membership", None) is None:
+        user.membership = rep
+    return user
 
 
 def _editable(call: Call, tenant, settings: CallSettings) -> None:
