@@ -118,3 +118,26 @@ def test_hcps_behind_plan_late_in_the_cycle_equal_a_count_made_here(pw):
     assert {b["hcp_code"]: (b["planned"], b["done"]) for b in data.behind} == dict(
         sorted(want.items(), key=lambda kv: -(kv[1][0] - kv[1][1]))[:20]) or len(want) > 20
     assert all(b["expected"] == b["planned"] for b in data.behind)
+
+
+def test_the_rows_escape_what_they_show_and_give_the_time_in_the_tenants_zone(pw, client, english):
+    """The rows are built in Python (``views/today.py``): every value escaped as a template
+    would, the visit's time in the tenant's zone, links to the HCP and to the call form."""
+    from calls.models import FollowUp
+    from customers.models import Hcp, Institution
+
+    with pw.world.scope("a"), transaction.atomic():
+        hcp = pw.hcps[0]
+        Hcp.objects.filter(pk=hcp.pk).update(name="<b>张伟</b> & Co")
+        Institution.objects.filter(pk=hcp.institution_id).update(name='"医院" <i>x</i>')
+        (visit,) = make_calls(pw, 1, hcps=[hcp])
+        FollowUp.objects.filter(pk__in=[t.pk for t in make_tasks(pw, 1)]).update(title="<script>alert(1)</script>")
+    client.force_login(pw.world.users["a"]["rep"])
+    html = client.get(reverse("planning:today")).content.decode()
+    assert "<b>张伟</b>" not in html and "&lt;b&gt;张伟&lt;/b&gt; &amp; Co" in html
+    assert "<i>x</i>" not in html and "&quot;医院&quot; &lt;i&gt;x&lt;/i&gt;" in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    local = visit.at.astimezone(dt.timezone(dt.timedelta(hours=8)))  # the tenant's zone: Asia/Shanghai
+    assert pw.world.tenants["a"].time_zone == "Asia/Shanghai"
+    assert f'<span class="me-2">{local:%H:%M}</span><a href="/customers/hcps/{hcp.code}/">' in html
+    assert f'href="/calls/new/?planned={visit.code}"' in html
