@@ -120,6 +120,7 @@ def _editable(call: Call, tenant, settings: CallSettings) -> None:
 
 def _write(call: Call | None, *, rep, code, data: CallInput, day, submit, source, settings, now) -> Call:
     was_submitted = call is not None and call.status == CallStatus.SUBMITTED
+    new = call is None
     if call is None:
         call = Call(code=code, rep=rep)
     elif call.status == CallStatus.PLANNED:
@@ -143,7 +144,7 @@ def _write(call: Call | None, *, rep, code, data: CallInput, day, submit, source
             call.save()
     except IntegrityError:  # the same code saved by a concurrent request: the first one wins
         raise ValidationError({"code": _("This call is being saved already; reload the page.")}) from None
-    _write_parts(call, data)
+    _write_parts(call, data, new=new)
     if call.status == CallStatus.SUBMITTED:
         _follow_up(call, data, rep)
     return call
@@ -164,11 +165,12 @@ def _checkin(call: Call, data: CallInput, settings: CallSettings, now) -> None:
     call.is_far = call.distance_m is not None and call.distance_m > settings.far_distance_m
 
 
-def _write_parts(call: Call, data: CallInput) -> None:
+def _write_parts(call: Call, data: CallInput, *, new: bool) -> None:
     """Products (in order) with their messages, and attendees: replaced as a whole, a fixed
-    number of statements whatever their number."""
-    CallProduct.objects.filter(call=call).delete()
-    CallAttendee.objects.filter(call=call).delete()
+    number of statements whatever their number (a call made just now has none to remove)."""
+    if not new:
+        CallProduct.objects.filter(call=call).delete()
+        CallAttendee.objects.filter(call=call).delete()
     if data.products:
         rows = CallProduct.objects.bulk_create([CallProduct(call=call, brand=p.brand, position=i + 1)
                                                 for i, p in enumerate(data.products)])
