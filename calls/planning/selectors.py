@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from accounts.models import Membership, Role
@@ -264,13 +265,25 @@ def team_for(user, day: dt.date) -> list[Membership]:
     return [m for m in members if m.pk == membership.pk or m.has_role(Role.REP)]
 
 
-def calendar_calls(user, rep_ids: list[int], start: dt.date, end: dt.date, *, today: dt.date) -> list[Call]:
+def calendar_calls(user, rep_ids: list[int], start: dt.date, end: dt.date, *, today: dt.date,
+                   per_day: int | None = None) -> tuple[list[Call], dict[dt.date, int]]:
     """Planned and done calls of ``rep_ids`` from ``start`` to ``end``, limited to what
-    ``user`` sees (positions of ``today``): one query."""
-    return list(Call.objects.filter(rep_id__in=rep_ids, day__gte=start, day__lte=end)
-                .filter(call_visible_q(user, on=today))
-                .select_related("hcp", "institution", "rep__user")
-                .order_by("day", "at", "id"))
+    ``user`` sees (positions of ``today``), and the number of them on each day: one query.
+
+    ``per_day`` keeps only the first calls of each day (by time) — a month of a team is
+    thousands of calls; the month view shows a few a day and "+N more" — counted and cut
+    in the database (window functions), so the page's work stays the same whatever the
+    month holds."""
+    qs = (Call.objects.filter(rep_id__in=rep_ids, day__gte=start, day__lte=end)
+          .filter(call_visible_q(user, on=today))
+          .select_related("hcp", "institution", "rep__user")
+          .annotate(day_total=Window(Count("id"), partition_by=[F("day")]),
+                    day_rank=Window(RowNumber(), partition_by=[F("day")], order_by=[F("at"), F("id")]))
+          .order_by("day", "at", "id"))
+    if per_day is not None:
+        qs = qs.filter(day_rank__lte=per_day)
+    calls = list(qs)
+    return calls, {c.day: c.day_total for c in calls}
 
 
 def calendar_tasks(rep_ids: list[int], start: dt.date, end: dt.date) -> list[FollowUp]:

@@ -115,3 +115,26 @@ def test_plan_a_visit_is_idempotent_and_refuses_past_days_and_unseen_hcps(pw, en
             visit_plan(rep=rep, hcp=unseen, at=at, by=rep)
         assert "hcp" in exc.value.message_dict
         assert Call.objects.filter(rep=rep).count() == 1
+
+
+def test_month_view_shows_a_few_calls_a_day_and_how_many_more(pw, client, english):
+    """A busy day of the month view: the first calls by time, "+N more" linking to the week
+    of that day (which shows them all), and the month's total still counts every call."""
+    from calls.planning.views.calendar import MONTH_PER_DAY
+
+    today = pw.world.tenants["a"].today()
+    with pw.world.scope("a"), transaction.atomic():
+        busy = make_calls(pw, MONTH_PER_DAY + 4)
+        make_calls(pw, 2, day=today + dt.timedelta(days=1) if (today + dt.timedelta(days=1)).month == today.month
+                   else today - dt.timedelta(days=1))
+    client.force_login(pw.world.users["a"]["rep"])
+    response = client.get(f"{reverse('planning:calendar')}?view=month&date={today.isoformat()}")
+    day = next(d for d in response.context["days"] if d["day"] == today)
+    first = sorted(busy, key=lambda c: (c.at, c.pk))[:MONTH_PER_DAY]
+    assert [c.code for c in day["calls"]] == [c.code for c in first]
+    assert day["more"] == 4 and response.context["count"] == MONTH_PER_DAY + 4 + 2
+    html = response.content.decode()
+    assert f'<a href="?view=week&date={today.isoformat()}">+4 more calls</a>' in html
+    week = client.get(f"{reverse('planning:calendar')}?view=week&date={today.isoformat()}")
+    shown = next(d for d in week.context["days"] if d["day"] == today)
+    assert len(shown["calls"]) == MONTH_PER_DAY + 4 and shown["more"] == 0

@@ -55,6 +55,10 @@ def _range(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]
     return start, start + dt.timedelta(days=6), start - dt.timedelta(days=7), start + dt.timedelta(days=7)
 
 
+#: Calls shown on a day of the month view; the rest is "+N more" (the week view shows all).
+MONTH_PER_DAY = 6
+
+
 @role_required(*ROLES)
 def calendar(request):
     today = request.tenant.today()
@@ -72,25 +76,28 @@ def calendar(request):
         rep_ids = [chosen.pk] if chosen else [m.pk for m in team]
     else:
         rep_ids = [me.pk]
-    calls = selectors.calendar_calls(request.user, rep_ids, start, end, today=today)
+    calls, per_day = selectors.calendar_calls(request.user, rep_ids, start, end, today=today,
+                                              per_day=MONTH_PER_DAY if view == "month" else None)
     tasks = selectors.calendar_tasks(rep_ids, start, end)
     by_day: dict[dt.date, dict] = {}
     d = start
     while d <= end:
-        by_day[d] = {"day": d, "calls": [], "tasks": [], "is_today": d == today,
+        by_day[d] = {"day": d, "calls": [], "tasks": [], "is_today": d == today, "more": 0,
                      "outside": view == "month" and d.month != anchor.month}
         d += dt.timedelta(days=1)
     for call in calls:
         by_day[call.day]["calls"].append(call)
     for task in tasks:
         by_day[task.due_date]["tasks"].append(task)
+    for day, total in per_day.items():
+        by_day[day]["more"] = total - len(by_day[day]["calls"])
     days = list(by_day.values())
     counts = selectors.nav_counts(me, today)
     return render(request, "planning/calendar.html", {
         "nav": nav_with_badges(request, counts), "unread_notifications": counts["unread"],
         "view": view, "anchor": anchor, "start": start, "end": end, "prev": prev, "next": nxt, "today": today,
         "days": days, "weeks": [days[i:i + 7] for i in range(0, len(days), 7)], "team": team, "chosen": chosen,
-        "show_rep": len(rep_ids) > 1, "me": me, "log_url": log_call_url(), "count": len(calls),
+        "show_rep": len(rep_ids) > 1, "me": me, "log_url": log_call_url(), "count": sum(per_day.values()),
     })
 
 
