@@ -16,6 +16,9 @@ at the 50th/80th/95th percentiles, adoption = the HCP's calls of the last 12 mon
   same two runs, against merely writing the result into a new table (``CREATE TABLE AS``
   of the same window query).
 
+Each case runs each side ``REPEATS`` times, alternating, and reports the medians (the same
+lone UPDATE took 12.5 s in one run and 22.3 s in the next on this machine).
+
 The product line measured is not the tenant's primary one (no ``customers_hcp.tier``
 column to keep in step: both sides write the same table); its institution rule, if any, is
 switched off for the bench. Both sides run with the ``work_mem`` the product's recompute
@@ -44,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TENANT = "huakang"
 CALLS_MAX = 4  # calls per HCP: 0 … 4 over the year (2 on average)
 ADDED_CALLS = 5  # case 2: recent calls added for every tenth HCP
+REPEATS = 3  # runs of each side per case, alternating; medians reported (a lone baseline varied ±40 %)
 G = [["D", "D", "C", "C"], ["D", "C", "C", "B"], ["C", "C", "B", "A"], ["C", "B", "A", "A"]]
 ROTATE = {"A": "B", "B": "C", "C": "D", "D": "A"}
 G2 = [[ROTATE[t] for t in row] for row in G]
@@ -334,6 +338,11 @@ def _celery_run(b) -> tuple[dict, float]:
             proc.kill()
 
 
+def _median(runs: list[dict]) -> dict:
+    """The run of median time (an odd number of runs: one of them, not an average)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+
+
 def _check(r: dict, what: str) -> None:
     if r.get("status") != "succeeded":
         raise SystemExit(f"{what}: the run did not succeed: {r}")
@@ -352,54 +361,82 @@ def bench_tier_recompute(b) -> list[dict]:
             "--owner", b.owner, "--app-role", app_role]
     n = prep["hcps"]
 
-    # Case 1: every tier changes (G → G′ through Celery, G′ → G through the task function, then
-    # the hand-written UPDATE G → G′; the product's run with G′ afterwards must change nothing).
+    # Case 1: every tier changes. G → G′ once through Celery; then REPEATS times, alternating:
+    # the product's task G′ → G, the hand-written UPDATE G → G′ (each changes every row).
+    # The product's run with G′ afterwards must change nothing.
     _sub(b, "rule", "--grid", "G2")
     c1_celery, c1_celery_rss = _celery_run(b)
     _check(c1_celery, "case 1, Celery")
-    _sub(b, "rule", "--grid", "G")
-    m_task1, c1_task = _sub(b, "task")
-    _check(c1_task, "case 1, task")
-    m_upd, upd = _sub(b, "baseline", "--what", "update", "--grid", "G2", *base)
+    c1_tasks, upds, m_task1, m_upd = [], [], None, None
+    for _ in range(REPEATS):
+        _sub(b, "rule", "--grid", "G")
+        m_task1, r = _sub(b, "task")
+        _check(r, "case 1, task")
+        c1_tasks.append(r)
+        m_upd, r = _sub(b, "baseline", "--what", "update", "--grid", "G2", *base)
+        upds.append(r)
     _sub(b, "rule", "--grid", "G2")
     _m, settle = _sub(b, "task")
     _check(settle, "after the UPDATE")
 
-    # Case 2: 10 % of the HCPs get five recent calls (Celery), then lose them again (task).
-    with psycopg.connect(b.owner, autocommit=True) as conn:
-        conn.execute(f"INSERT INTO bench_seg_calls SELECT h.tenant_id, h.id, %(d)s::date - 1 FROM customers_hcp h "
-                     f"CROSS JOIN generate_series(1, {ADDED_CALLS}) WHERE h.tenant_id = %(t)s AND h.id %% 10 = 3",
-                     {"t": prep["tenant"], "d": prep["today"]})
-        conn.execute("ANALYZE bench_seg_calls")
+    # Case 2: 10 % of the HCPs get five recent calls (Celery); then REPEATS times, alternating:
+    # the calls removed (or added back) and the product's task, and the new-table baseline.
+    def toggle(add: bool) -> None:
+        with psycopg.connect(b.owner, autocommit=True) as conn:
+            if add:
+                conn.execute(f"INSERT INTO bench_seg_calls SELECT h.tenant_id, h.id, %(d)s::date - 1 "
+                             f"FROM customers_hcp h CROSS JOIN generate_series(1, {ADDED_CALLS}) "
+                             f"WHERE h.tenant_id = %(t)s AND h.id %% 10 = 3", {"t": prep["tenant"], "d": prep["today"]})
+                conn.execute("ANALYZE bench_seg_calls")
+            else:
+                conn.execute("DELETE FROM bench_seg_calls WHERE day = %(d)s::date - 1 AND hcp_id %% 10 = 3",
+                             {"d": prep["today"]})
+                conn.execute("VACUUM ANALYZE bench_seg_calls")
+
+    toggle(add=True)
     c2_celery, c2_celery_rss = _celery_run(b)
     _check(c2_celery, "case 2, Celery")
-    with psycopg.connect(b.owner, autocommit=True) as conn:
-        conn.execute("DELETE FROM bench_seg_calls WHERE day = %(d)s::date - 1 AND hcp_id %% 10 = 3",
-                     {"d": prep["today"]})
-        conn.execute("VACUUM ANALYZE bench_seg_calls")
-    m_task2, c2_task = _sub(b, "task")
-    _check(c2_task, "case 2, task")
-    m_new, new = _sub(b, "baseline", "--what", "newtable", "--grid", "G2", *base)
+    c2_tasks, news, m_task2, m_new, added = [], [], None, None, True
+    for _ in range(REPEATS):
+        added = not added
+        toggle(add=added)
+        m_task2, r = _sub(b, "task")
+        _check(r, "case 2, task")
+        c2_tasks.append(r)
+        m_new, r = _sub(b, "baseline", "--what", "newtable", "--grid", "G2", *base)
+        news.append(r)
+    if added:
+        toggle(add=False)  # the bench's calls as they were
+    c1_task, upd = _median(c1_tasks), _median(upds)
+    c2_task, new = _median(c2_tasks), _median(news)
 
     b.notes["tier recompute"] = {
         "scale": f"{n:,} HCPs in the demo tenant ({total:,} in the database) at SIZE={b.size}; 1,000,000 at large",
         "data": {"calls (12 months)": prep["calls"], "sales rows (institution × month)": prep["sales_rows"]},
         "first run (every HCP new, s)": prep["first_run_s"],
-        "changes": {"case 1 Celery": c1_celery["tier_changes"], "case 1 task": c1_task["tier_changes"],
-                    "case 1 UPDATE rows": upd["rows"], "product run after the UPDATE (must be 0)": settle["rows_changed"],
-                    "case 2 Celery": c2_celery["tier_changes"], "case 2 task": c2_task["tier_changes"],
-                    "new table rows": new["rows"], "new table rows differing from the product's": new["differ_from_product"]},
+        "repeats": f"{REPEATS} alternating runs of each side per case; the figures are their medians",
+        "seconds of each run": {
+            "case 1 task": [round(r["seconds"], 2) for r in c1_tasks], "case 1 UPDATE": [round(r["seconds"], 2) for r in upds],
+            "case 2 task": [round(r["seconds"], 2) for r in c2_tasks],
+            "case 2 new table": [round(r["seconds"], 2) for r in news]},
+        "changes": {"case 1 Celery": c1_celery["tier_changes"], "case 1 task": [r["tier_changes"] for r in c1_tasks],
+                    "case 1 UPDATE rows": [r["rows"] for r in upds],
+                    "product run after the UPDATE (must be 0)": settle["rows_changed"],
+                    "case 2 Celery": c2_celery["tier_changes"], "case 2 task": [r["tier_changes"] for r in c2_tasks],
+                    "new table rows": [r["rows"] for r in news],
+                    "new table rows differing from the product's": [r["differ_from_product"] for r in news]},
         "run seconds inside the database (started → finished)": {
-            "case 1 Celery": c1_celery["db_seconds"], "case 1 task": c1_task["db_seconds"],
-            "case 2 Celery": c2_celery["db_seconds"], "case 2 task": c2_task["db_seconds"]},
+            "case 1 Celery": c1_celery["db_seconds"], "case 1 task": [r["db_seconds"] for r in c1_tasks],
+            "case 2 Celery": c2_celery["db_seconds"], "case 2 task": [r["db_seconds"] for r in c2_tasks]},
     }
-    upd_label = "one hand-written UPDATE segmentation_customertier … FROM (window query), same tiers, same rows"
-    new_label = "the same window query written into a new table (CREATE TABLE AS)"
+    upd_label = ("one hand-written UPDATE segmentation_customertier … FROM (window query), same tiers, same rows "
+                 f"(median of {REPEATS})")
+    new_label = f"the same window query written into a new table (CREATE TABLE AS) (median of {REPEATS})"
     return [
         entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through Celery (enqueue → done)",
               b.size, c1_celery["seconds"], "s", upd_label, upd["seconds"]),
-        entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through the task function",
-              b.size, c1_task["seconds"], "s", upd_label, upd["seconds"]),
+        entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through the task function "
+              f"(median of {REPEATS})", b.size, c1_task["seconds"], "s", upd_label, upd["seconds"]),
         entry("tier recompute, every tier changes: peak memory of the task process (RSS)", b.size,
               m_task1.peak_rss_mb, "MB", "peak RSS of the process running the UPDATE", m_upd.peak_rss_mb),
         entry("tier recompute, every tier changes: peak memory of the Celery worker (VmHWM)", b.size,
@@ -407,7 +444,7 @@ def bench_tier_recompute(b) -> list[dict]:
         entry(f"tier recompute, {c2_celery['tier_changes']:,} of {n:,} tiers change: the product's run through Celery",
               b.size, c2_celery["seconds"], "s", new_label, new["seconds"]),
         entry(f"tier recompute, {c2_task['tier_changes']:,} of {n:,} tiers change: the product's run through the task "
-              "function", b.size, c2_task["seconds"], "s", new_label, new["seconds"]),
+              f"function (median of {REPEATS})", b.size, c2_task["seconds"], "s", new_label, new["seconds"]),
         entry("tier recompute, 10 % change: peak memory of the task process (RSS)", b.size, m_task2.peak_rss_mb, "MB",
               "peak RSS of the process writing the new table", m_new.peak_rss_mb),
         entry("tier recompute, 10 % change: peak memory of the Celery worker (VmHWM)", b.size, c2_celery_rss, "MB",

@@ -8,7 +8,12 @@ without starting Django).
 * ``CLIENT_CHECK`` — how often a running statement checks that its worker is still
   connected (``client_connection_check_interval``): a backend whose worker was killed stops
   within that time and frees the run's lock, instead of finishing its statement first.
+
+* ``PARALLEL_WORKERS`` — parallel workers a statement of the recompute may use (the web
+  connections use none: see ``sfe/settings.py``); set for its own statements and restored
+  after, with ``WORK_MEM``.
 """
 
 WORK_MEM = "128MB"
+PARALLEL_WORKERS = 2
 CLIENT_CHECK = "1s"

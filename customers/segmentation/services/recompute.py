@@ -34,7 +34,7 @@ from django.utils import timezone
 from sfe.core.tenancy import current_tenant, require_tenant_id
 
 from ..sql import COLUMNS, TABLES, compute_sql
-from ..tuning import WORK_MEM
+from ..tuning import PARALLEL_WORKERS, WORK_MEM
 
 BAND_COLUMNS = ("potential_band", "adoption_band", "score_band")
 
@@ -73,8 +73,10 @@ def recompute_rule(*, rule, run, sync_customers: bool,
               "version": rule.version, "at": timezone.now()}
     result = RuleResult()
     with connection.cursor() as cur:
-        cur.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [WORK_MEM])
-        work_mem = cur.fetchone()[0]
+        cur.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true), "
+                    "current_setting('max_parallel_workers_per_gather'), "
+                    "set_config('max_parallel_workers_per_gather', %s, true)", [WORK_MEM, str(PARALLEL_WORKERS)])
+        work_mem, _, parallel, _ = cur.fetchone()
         cur.execute("DROP TABLE IF EXISTS seg_diff")
         step("compute")
         old = ", ".join(f"t.{b} AS old_{b}" for b in BAND_COLUMNS)
@@ -141,7 +143,8 @@ def recompute_rule(*, rule, run, sync_customers: bool,
                         "ORDER BY customer_id")
             result.changes = [tuple(r) for r in cur.fetchall()]
         cur.execute("DROP TABLE seg_diff")
-        cur.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        cur.execute("SELECT set_config('work_mem', %s, true), set_config('max_parallel_workers_per_gather', %s, true)",
+                    [work_mem, parallel])
     return result
 
 
