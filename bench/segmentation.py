@@ -206,7 +206,8 @@ def cmd_rule(args) -> dict:
 def _run_json(run, seconds: float) -> dict:
     db = (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else None
     return {"seconds": seconds, "db_seconds": db, "status": run.status, "tier_changes": run.tier_changes,
-            "rows_changed": run.rows_changed, "error": run.error[:300]}
+            "rows_changed": run.rows_changed, "error": run.error[:300],
+            "statements": {k: v.get("seconds") for k, v in (run.counts or {}).items() if isinstance(v, dict)}}
 
 
 def cmd_task(args) -> dict:
@@ -425,6 +426,8 @@ def bench_tier_recompute(b) -> list[dict]:
                     "case 2 Celery": c2_celery["tier_changes"], "case 2 task": [r["tier_changes"] for r in c2_tasks],
                     "new table rows": [r["rows"] for r in news],
                     "new table rows differing from the product's": [r["differ_from_product"] for r in news]},
+        "seconds of each statement of the product's runs (diff, update, delete, insert, history)": {
+            "case 1 task": [r.get("statements") for r in c1_tasks], "case 2 task": [r.get("statements") for r in c2_tasks]},
         "run seconds inside the database (started → finished)": {
             "case 1 Celery": c1_celery["db_seconds"], "case 1 task": [r["db_seconds"] for r in c1_tasks],
             "case 2 Celery": c2_celery["db_seconds"], "case 2 task": [r["db_seconds"] for r in c2_tasks]},

@@ -117,3 +117,22 @@ def test_a_line_without_an_active_rule_cannot_be_run(seg):
     with seg.world.scope("a"), pytest.raises(ValidationError) as info:
         run_request(product_line=seg.line)
     assert "product_line" in info.value.message_dict
+
+
+def test_a_run_keeps_the_seconds_of_each_statement_and_leaves_the_session_settings(seg):
+    """Where a slow night spent its time stays with the run; the recompute's own
+    ``work_mem`` and parallel workers end with it."""
+    from django.db import connection
+
+    with seg.world.scope("a"):
+        _rule(seg)
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')")
+            before = cur.fetchone()
+        run = recompute_now(product_line=seg.line)
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')")
+            assert cur.fetchone() == before
+    seconds = run.counts["tier:hcp"]["seconds"]
+    assert {"diff", "update", "delete", "insert", "history"} <= set(seconds), seconds
+    assert all(isinstance(v, float) and v >= 0 for v in seconds.values()), seconds

@@ -25,6 +25,7 @@ worker killed half-way leaves the old tiers as they were.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -46,10 +47,13 @@ class RuleResult:
     customers_updated: int = 0
     #: (customer id, from, to) of the effective changes, kept for channel rules (alerts).
     changes: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Seconds of each statement (``diff``, ``update``, ``delete``, ``insert``, ``history``,
+    #: ``customers``), kept with the run's counts: where a slow night spent its time.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return {"rows_changed": self.rows_changed,
-                "tier_changes": self.tier_changes, "customers_updated": self.customers_updated}
+        return {"rows_changed": self.rows_changed, "tier_changes": self.tier_changes,
+                "customers_updated": self.customers_updated, "seconds": self.seconds}
 
 
 def _line_predicate(alias: str, line_id: int | None) -> str:
@@ -72,6 +76,13 @@ def recompute_rule(*, rule, run, sync_customers: bool,
     params = {**compiled.params, "purpose": rule.purpose, "run": run.pk if run else None,
               "version": rule.version, "at": timezone.now()}
     result = RuleResult()
+    clock = [time.perf_counter()]
+
+    def timed(name: str) -> None:  # the statement just run
+        now = time.perf_counter()
+        result.seconds[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     with connection.cursor() as cur:
         cur.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true), "
                     "current_setting('max_parallel_workers_per_gather'), "
@@ -79,6 +90,7 @@ def recompute_rule(*, rule, run, sync_customers: bool,
         work_mem, _, parallel, _ = cur.fetchone()
         cur.execute("DROP TABLE IF EXISTS seg_diff")
         step("compute")
+        clock[0] = time.perf_counter()
         old = ", ".join(f"t.{b} AS old_{b}" for b in BAND_COLUMNS)
         new = ", ".join(f"n.{b} AS new_{b}" for b in BAND_COLUMNS)
         new_tier = "CASE WHEN coalesce(t.pinned_tier, '') <> '' THEN t.pinned_tier ELSE n.label END"
@@ -97,6 +109,7 @@ def recompute_rule(*, rule, run, sync_customers: bool,
              WHERE (t.id IS NULL AND n.label <> '') OR (t.id IS NOT NULL AND {moved})
                 {f"OR n.customer_tier IS DISTINCT FROM {new_tier}" if sync_customers else ""}
         """, params)
+        timed("diff")
         step("write")
         cur.execute("""
             UPDATE segmentation_customertier t
@@ -107,11 +120,13 @@ def recompute_rule(*, rule, run, sync_customers: bool,
              WHERE t.id = d.row_id AND d.row_write AND (d.new_computed <> '' OR d.pinned <> '')
         """, params)
         result.rows_changed += cur.rowcount
+        timed("update")
         cur.execute("""
             DELETE FROM segmentation_customertier t USING seg_diff d
              WHERE t.id = d.row_id AND d.row_write AND d.new_computed = '' AND d.pinned = ''
         """, params)
         result.rows_changed += cur.rowcount
+        timed("delete")
         cur.execute(f"""
             INSERT INTO segmentation_customertier
                    (tenant_id, purpose, product_line_id, {col}, tier, computed_tier, potential_band, adoption_band,
@@ -121,6 +136,7 @@ def recompute_rule(*, rule, run, sync_customers: bool,
               FROM seg_diff WHERE row_id IS NULL AND new_computed <> '' ORDER BY customer_id
         """, params)
         result.rows_changed += cur.rowcount
+        timed("insert")
         cur.execute(f"""
             INSERT INTO segmentation_tierchange
                    (tenant_id, purpose, product_line_id, {col}, from_tier, to_tier, kind, run_id, at, reason,
@@ -132,12 +148,14 @@ def recompute_rule(*, rule, run, sync_customers: bool,
               FROM seg_diff WHERE old_tier <> new_tier ORDER BY customer_id
         """, params)
         result.tier_changes = cur.rowcount
+        timed("history")
         if sync_customers:
             cur.execute(f"""
                 UPDATE {table} c SET tier = d.new_tier FROM seg_diff d
                  WHERE c.id = d.customer_id AND c.tenant_id = %(tenant)s AND c.tier IS DISTINCT FROM d.new_tier
             """, params)
             result.customers_updated = cur.rowcount
+            timed("customers")
         if rule.purpose != "tier":
             cur.execute("SELECT customer_id, old_tier, new_tier FROM seg_diff WHERE old_tier <> new_tier "
                         "ORDER BY customer_id")
