@@ -58,26 +58,16 @@ def user_with_membership(user_id):
 
 
 def active_membership(user_id: int):
-    """The user's active membership with its tenant, in one query; None when the user has
-    none."""
-    from .models import Membership, Tenant
+    """The user's active membership with its tenant (the same one query); None when the
+    user has none."""
+    user = user_with_membership(user_id)
+    return getattr(user, LOADED) if user is not None else None
 
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {_columns(Membership, 'm')}, {_columns(Tenant, 't')} FROM sfe_user_membership(%s) m "
-                    f"JOIN {Tenant._meta.db_table} t ON t.id = m.tenant_id LIMIT 1", [user_id])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    n = len(Membership._meta.concrete_fields)
-    membership = _load(Membership, row[:n], connection.alias)
-    membership.tenant = _load(Tenant, row[n:], connection.alias)
-    return membership
+
+_UNREAD = object()
 
 
 def membership_of_request_user(user):
     """The active membership read with ``user`` by ``user_with_membership``, else read now."""
     membership = getattr(user, LOADED, _UNREAD)
     return active_membership(user.pk) if membership is _UNREAD else membership
-
-
-_UNREAD = object()
