@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "calls.planning",  # label "planning": frequency targets, cycles, cycle plans, today, calendar
     "calls.samples",  # label "samples": sample lots, stock, ledger, orders, reconciliation
     "calls.coaching",  # label "coaching": skills, co-visit evaluations
+    "expenses",  # expenses, budgets and spend control (issue 6)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

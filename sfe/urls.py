@@ -15,6 +15,7 @@ urlpatterns = [
     path("plan/", include("calls.planning.urls")),
     path("samples/", include("calls.samples.urls")),
     path("coaching/", include("calls.coaching.urls")),
+    path("expenses/", include("expenses.urls")),
     path("", include("calls.offline")),  # /sw.js (service worker, site-wide scope) and /offline/
     path("", include("accounts.urls")),
 ]

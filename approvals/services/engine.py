@@ -94,8 +94,13 @@ def _activate(request: ApprovalRequest, step: ApprovalStep, *, kind=ApprovalEven
 
 @transaction.atomic
 def approval_submit(*, request_type: str, requester: Membership, title: str, amount: Decimal | None = None,
-                    category: str = "", object_code=None, payload: dict | None = None) -> ApprovalRequest:
-    """Open a request: choose the chain, copy its steps into the request, start step one."""
+                    category: str = "", object_code=None, payload: dict | None = None,
+                    extra_steps: list[dict] | None = None) -> ApprovalRequest:
+    """Open a request: choose the chain, copy its steps into the request, start step one.
+
+    ``extra_steps``: step definitions (``STEP_FIELDS`` values) the using app adds for this
+    request alone, before the chain's last step (after a lone step; e.g. a claim over a soft spend cap takes the
+    manager's manager too, before finance)."""
     registry.get(request_type)
     node = requester_node(requester, _today())
     chain = choose_chain(request_type=request_type, amount=amount, category=category, node=node)
@@ -111,9 +116,14 @@ def approval_submit(*, request_type: str, requester: Membership, title: str, amo
         category=category, object_code=object_code, payload=payload or {}, chain=chain, chain_name=chain.name,
         state=RequestState.PENDING, submitted_at=timezone.now(),
     )
+    definitions = [{f: getattr(s, f) for f in STEP_FIELDS} for s in chain_steps]
+    if extra_steps:
+        extra = [{"name": "", "role": "", "node_id": None, "user_id": None, "fallback_id": None,
+                  "time_limit_hours": 48, **step} for step in extra_steps]
+        at = len(definitions) - 1 if len(definitions) > 1 else len(definitions)
+        definitions[at:at] = extra
     steps = ApprovalStep.objects.bulk_create([
-        ApprovalStep(request=request, order=i, **{f: getattr(s, f) for f in STEP_FIELDS})
-        for i, s in enumerate(chain_steps, start=1)
+        ApprovalStep(request=request, order=i, **definition) for i, definition in enumerate(definitions, start=1)
     ])
     _event(request, ApprovalEvent.Kind.SUBMITTED, actor=requester)
     _activate(request, steps[0])

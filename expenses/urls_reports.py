@@ -1,0 +1,3 @@
+"""urls_reports"""
+
+urlpatterns: list = []
