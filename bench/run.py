@@ -246,8 +246,16 @@ def bench_calls(b: Bench) -> list[dict]:
     return run(b)
 
 
+def bench_expenses(b: Bench) -> list[dict]:
+    """Issue 6: spend checks on submit, a manager approving 50 claim lines (``bench/expenses.py``)."""
+    from bench.expenses import bench_expenses as run
+
+    return run(b)
+
+
 BENCHMARKS: list[Callable[[Bench], list[dict]]] = [bench_customer_import, bench_seed_demo, bench_customer_lists,
-                                                  bench_customer_isolation, bench_tier_recompute, bench_calls]
+                                                  bench_customer_isolation, bench_tier_recompute, bench_calls,
+                                                  bench_expenses]
 
 
 # --------------------------------------------------------------------------- database and output
