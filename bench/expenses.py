@@ -128,17 +128,24 @@ FROM lines l
 """
 
 TALLY_SQL = """
-INSERT INTO expenses_captally (tenant_id, cap_id, hcp_id, year, committed, spent)
-SELECT %(t)s, c.id, h.hcp_id, extract(year FROM l.day)::int, 0, sum(h.amount)
+INSERT INTO expenses_captally AS t (tenant_id, cap_id, hcp_id, year, committed, spent)
+SELECT %(t)s, c.id, h.hcp_id, extract(year FROM l.day)::int,
+       coalesce(sum(h.amount) FILTER (WHERE x.state = 'submitted'), 0),
+       coalesce(sum(h.amount) FILTER (WHERE x.state = 'approved'), 0)
 FROM expenses_linehcp h JOIN expenses_expenseline l ON l.id = h.line_id
+JOIN expenses_expenseclaim x ON x.id = l.claim_id
 JOIN expenses_spendcap c ON c.tenant_id = %(t)s AND (c.category_id IS NULL OR c.category_id = l.category_id)
-WHERE h.tenant_id = %(t)s GROUP BY c.id, h.hcp_id, 4
+WHERE h.tenant_id = %(t)s AND x.state IN ('submitted', 'approved') GROUP BY c.id, h.hcp_id, 4
+ON CONFLICT (tenant_id, cap_id, hcp_id, year) DO UPDATE SET committed = excluded.committed, spent = excluded.spent
 """
 
 BUDGET_SQL = """
-UPDATE expenses_budget b SET spent = s.total FROM (
-    SELECT b2.id, sum(l.base_amount) AS total FROM expenses_budget b2
+UPDATE expenses_budget b SET committed = s.committed, spent = s.spent FROM (
+    SELECT b2.id, coalesce(sum(l.base_amount) FILTER (WHERE x.state = 'submitted'), 0) AS committed,
+           coalesce(sum(l.base_amount) FILTER (WHERE x.state = 'approved'), 0) AS spent
+    FROM expenses_budget b2
     JOIN expenses_expenseline l ON l.tenant_id = b2.tenant_id AND l.day BETWEEN b2.start_date AND b2.end_date
+    JOIN expenses_expenseclaim x ON x.id = l.claim_id AND x.state IN ('submitted', 'approved')
     WHERE b2.tenant_id = %(t)s GROUP BY b2.id) s
 WHERE b.id = s.id
 """
@@ -160,7 +167,6 @@ def _history(tenant, n_lines: int) -> dict:
         with connection.cursor() as cur:
             cur.execute(HISTORY_SQL, {"t": tenant.pk, "per_claim": per_claim, "claims": (n_lines - have) // per_claim,
                                       "meals": meals, "today": tenant.today(), "hcps": HISTORY_HCPS})
-            cur.execute("DELETE FROM expenses_captally WHERE tenant_id = %s", [tenant.pk])
             cur.execute(TALLY_SQL, {"t": tenant.pk})
             cur.execute(BUDGET_SQL, {"t": tenant.pk})
         lines = ExpenseLine.objects.count()
