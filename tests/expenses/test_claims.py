@@ -188,3 +188,28 @@ def test_foreign_currency_is_converted_at_the_recorded_rate(spend):
         line = claim.lines.get()
         assert (line.currency, line.rate, line.base_amount) == ("USD", Decimal("7.1"), Decimal("711.78"))
         assert claim.total == Decimal("711.78") and claim.currency == "CNY"
+
+
+def test_budget_alerts_at_80_and_100_percent_once_each_and_cap_warning(spend):
+    from accounts.models import Notification
+
+    with spend.world.scope("a"):
+        def alerts():
+            return list(Notification.objects.filter(kind="expenses.budget").order_by("id")
+                        .values_list("recipient_id", "title"))
+
+        spend.claim(spend.line("travel", "2500", hcps=[]), submit=True)
+        first = alerts()
+        assert {r for r, _t in first} == {spend.m("rep").pk, spend.m("finance").pk}
+        assert all("浦东一区 2026" in t and "80%" in t for _r, t in first)
+        spend.claim(spend.line("travel", "400", hcps=[]), submit=True)
+        assert alerts() == first  # 96 %: no second 80 % alert
+        spend.claim(spend.line("travel", "100", hcps=[]), submit=True)
+        assert [t for _r, t in alerts()[len(first):]] == [first[0][1].replace("80%", "100%")] * 2
+        # the district (20,000) is at 15 %: never alerted
+        assert not [t for _r, t in alerts() if "上海地区" in t]
+        # a meals line taking 李娜 to 85 % of her 2,000 cap warns the rep
+        Budget.objects.filter(pk=spend.budgets["t1"].pk).update(amount=9000)
+        spend.claim(spend.line("meals", "1700"), submit=True)
+        cap = Notification.objects.get(kind="expenses.cap")
+        assert cap.recipient_id == spend.m("rep").pk and "李娜" in cap.title
