@@ -28,3 +28,7 @@ def register() -> None:
     from . import nav
 
     nav.register_nav(register_nav, NavItem)
+
+    from . import demo
+
+    demo.register()  # seed_demo adds expenses after customers, segmentation, calls and approvals

@@ -30,6 +30,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "segmentation.recompute_all_tenants",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Nightly at 03:30, after the tier recompute (01:30): one expenses.spend_flags task per active
+    # tenant, which replaces the tenant's spend-against-value flags in one transaction: per product
+    # line, HCPs of tiers C/D whose approved spend over the last 12 months exceeds the median of
+    # tier A (expenses/services/flags.py).
+    "expenses-spend-flags": {
+        "task": "expenses.spend_flags_all_tenants",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Nightly at 02:30, when nobody edits customers: one customers.scan_duplicates task per
     # active tenant, which compares HCPs within each institution and institutions within each
     # city (same or similar name by trigram, same phone, same national code) in two set-based
