@@ -32,6 +32,7 @@ v1 = [
     path("plan/", include("calls.planning.api_urls")),
     path("samples/", include("calls.samples.api_urls")),
     path("coaching/", include("calls.coaching.api_urls")),
+    path("expenses/", include("expenses.api_urls")),
     *router.urls,
 ]
 
