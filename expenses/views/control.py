@@ -1,15 +1,5 @@
-"""Budget pages. Owned by the spend-control work; see urls_control."""
+"""Spend-control pages, split by subject: ``budgets.py`` (the budget list with its bars,
+new, edit, allocate, delete) and ``config.py`` (categories, caps, exchange rates). Kept so
+older imports of ``views.control.budget_list`` still work."""
 
-from __future__ import annotations
-
-from django.shortcuts import render
-
-from accounts.models import Role
-from accounts.permissions import role_required
-
-from ..models import Budget
-
-
-@role_required(Role.MANAGER, Role.ANALYST, Role.ADMIN, Role.FINANCE)
-def budget_list(request):
-    return render(request, "expenses/budget_list.html", {"budgets": Budget.objects.select_related("node")})
+from .budgets import budget_list  # noqa: F401
