@@ -3,9 +3,7 @@
 ``exported_at`` in one UPDATE. A past export is downloaded again by its time, or every export
 in a date range.
 
-``claims_export_mark`` is the one write: a conditional UPDATE (``exported_at IS NULL``), so
-two people exporting at once never both export the same claim (the second waits on the row
-locks and finds it exported). The audit trigger records the change.
+The one write, marking what was exported, is ``services.export.claims_export_mark``.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import io
 import uuid
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,21 +25,11 @@ from accounts.permissions import role_required
 
 from .. import selectors
 from ..forms import ExportForm
-from ..models import ClaimState, ExpenseClaim
+from ..models import ExpenseClaim
+from ..services.export import claims_export_mark
 
 EXPORTERS = (Role.FINANCE, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@transaction.atomic
-def claims_export_mark(*, codes=None) -> dt.datetime | None:
-    """Mark the approved, unexported claims (those of ``codes`` only, when given) as exported
-    now, in one UPDATE; the export's time, or None when there was nothing to export."""
-    now = timezone.now()
-    qs = ExpenseClaim.objects.filter(state=ClaimState.APPROVED, exported_at__isnull=True)
-    if codes:
-        qs = qs.filter(code__in=codes)
-    return now if qs.update(exported_at=now) else None
 
 
 def _headers() -> list[str]:
