@@ -32,7 +32,7 @@ from accounts.models import Membership
 from sfe.core.tenancy import audit_reason, require_tenant_id
 
 from .. import registry
-from ..models import ApprovalEvent, ApprovalRequest, ApprovalStep, RequestState, StepState
+from ..models import ApprovalEvent, ApprovalRequest, ApprovalStep, ApproverKind, RequestState, StepState
 from .resolution import resolve
 
 _REQ_COLS = [f.column for f in ApprovalRequest._meta.concrete_fields]
@@ -55,7 +55,12 @@ WITH s AS (
     INSERT INTO approvals_approvalevent (tenant_id, request_id, step_id, kind, at, actor_id, comment)
     SELECT %(t)s, s.request_id, s.id, %(kind)s, %(now)s, %(actor)s, %(comment)s FROM s
 )
-SELECT {", ".join(f"r.{c}" for c in _REQ_COLS)}, {", ".join(f"n.{c}" for c in _STEP_COLS)}
+SELECT {", ".join(f"r.{c}" for c in _REQ_COLS)}, {", ".join(f"n.{c}" for c in _STEP_COLS)},
+       -- a role step's pool has someone (resolution.role_has_members, read here to save a round trip)
+       EXISTS (SELECT 1 FROM accounts_membership m JOIN accounts_user u ON u.id = m.user_id
+               WHERE m.tenant_id = %(t)s AND n.kind = 'role' AND n.role <> ''
+                 AND m.roles @> ARRAY[n.role]::varchar[] AND m.is_active AND u.is_active
+                 AND m.id <> r.requester_id)
 FROM s JOIN r ON r.id = s.request_id
 LEFT JOIN LATERAL (
     SELECT * FROM approvals_approvalstep w
@@ -133,7 +138,7 @@ def decide_own(*, step_id: int, actor: Membership, decision: str, comment: str, 
     """Decide ``step_id`` as its own approver; the request, or None when this is not that case."""
     now = timezone.now()
     t = require_tenant_id()
-    with audit_reason(comment), connection.cursor() as cursor:
+    with audit_reason(comment), connection.prepared_cursor() as cursor:
         cursor.execute(DECIDE, {"t": t, "step": step_id, "actor": actor.pk, "decision": decision, "now": now,
                                 "comment": comment, "roles": list(actor.roles or []), "kind": _KINDS[decision]})
         row = cursor.fetchone()
@@ -146,12 +151,16 @@ def decide_own(*, step_id: int, actor: Membership, decision: str, comment: str, 
         following = None
         if row[len(_REQ_COLS)] is not None:
             following = ApprovalStep.from_db("default", [f.attname for f in ApprovalStep._meta.concrete_fields],
-                                             row[len(_REQ_COLS):])
+                                             row[len(_REQ_COLS):-1])
+        pool_has_members = bool(row[-1])
         url = reverse("approvals:detail", kwargs={"code": request.code})
         rtype = registry.get(request.request_type)
         base = {"t": t, "req": request.pk, "now": now, "requester": request.requester_id}
         if decision == StepState.APPROVED and following is not None:
-            approver, role, how = resolve(following, request, day)
+            if following.kind == ApproverKind.ROLE and following.role and pool_has_members:
+                approver, role, how = None, following.role, ""  # what resolve() would answer
+            else:
+                approver, role, how = resolve(following, request, day)
             note = {"fallback": _("no one holds it: fallback approver"),
                     "admins": _("no one can decide it: the administrators")}.get(how, "")
             _notify(cursor, ACTIVATE, {**base, "step": following.pk, "order": following.order,
