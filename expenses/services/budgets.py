@@ -26,7 +26,7 @@ The audit trail is the database trigger's (``sfe/core/schema.py``).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -38,7 +38,7 @@ from customers.validation import text
 from sfe.core.tenancy import current_tenant
 
 from ..models import Budget
-from .money import minor_units
+from .money import minor_units, parse_decimal
 
 #: Who may change budgets, caps, categories and rates.
 CONFIGURERS = (Role.ADMIN, Role.FINANCE)
@@ -58,23 +58,8 @@ def budget_places() -> int:
 
 def clean_budget_amount(value, field: str = "amount") -> Decimal:
     """An amount ≥ 0 with at most the tenant currency's decimals (two at most)."""
-    raw = text(value).replace(",", "").replace(" ", "")
-    if not raw:
-        raise ValidationError({field: _("Enter the amount.")})
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError({field: _("“%(value)s” is not an amount.") % {"value": raw[:30]}}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("“%(value)s” is not an amount.") % {"value": raw[:30]}})
-    if amount < 0:
-        raise ValidationError({field: _("A budget cannot be negative.")})
-    places = budget_places()
-    if amount != amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        raise ValidationError({field: _("Use at most %(n)s decimals.") % {"n": places}})
-    if amount > MAX_BUDGET:
-        raise ValidationError({field: _("An amount above %(max)s is surely a typo.") % {"max": f"{MAX_BUDGET:,}"}})
-    return amount
+    return parse_decimal(field, value, places=budget_places(), maximum=MAX_BUDGET, allow_zero=True,
+                         not_positive=_("A budget cannot be negative."))
 
 
 def _name(value) -> str:

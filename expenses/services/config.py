@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -26,7 +26,7 @@ from sfe.core.tenancy import current_tenant
 
 from ..models import ExchangeRate, ExpenseCategory, SpendCap
 from .budgets import budget_places, require_configurer
-from .money import clean_currency
+from .money import clean_currency, parse_decimal
 
 KEY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 MAX_LIMIT = Decimal("999999999999.99")
@@ -112,22 +112,8 @@ def category_update(*, category: ExpenseCategory, by, name=..., key=..., needs_h
 
 
 def _limit(value) -> Decimal:
-    raw = text(value).replace(",", "").replace(" ", "")
-    if not raw:
-        raise ValidationError({"annual_limit": _("Enter the limit.")})
-    try:
-        limit = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError({"annual_limit": _("“%(value)s” is not an amount.") % {"value": raw[:30]}}) from None
-    if not limit.is_finite() or limit <= 0:
-        raise ValidationError({"annual_limit": _("A cap must be more than zero.")})
-    places = budget_places()
-    if limit != limit.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        raise ValidationError({"annual_limit": _("Use at most %(n)s decimals.") % {"n": places}})
-    if limit > MAX_LIMIT:
-        raise ValidationError({"annual_limit": _("An amount above %(max)s is surely a typo.")
-                               % {"max": f"{MAX_LIMIT:,}"}})
-    return limit
+    return parse_decimal("annual_limit", value, places=budget_places(), maximum=MAX_LIMIT,
+                         empty=_("Enter the limit."), not_positive=_("A cap must be more than zero."))
 
 
 def _warn(value) -> int:
@@ -203,20 +189,9 @@ def cap_deactivate(*, cap: SpendCap, by) -> SpendCap:
 
 
 def _rate(value) -> Decimal:
-    raw = text(value).replace(",", "").replace(" ", "")
-    if not raw:
-        raise ValidationError({"rate": _("Enter the rate.")})
-    try:
-        rate = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError({"rate": _("“%(value)s” is not a number.") % {"value": raw[:30]}}) from None
-    if not rate.is_finite() or rate <= 0:
-        raise ValidationError({"rate": _("A rate must be more than zero.")})
-    if rate != rate.quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP):
-        raise ValidationError({"rate": _("Use at most %(n)s decimals.") % {"n": 8}})
-    if rate > MAX_RATE:
-        raise ValidationError({"rate": _("A rate above %(max)s is surely a typo.") % {"max": f"{MAX_RATE:,}"}})
-    return rate
+    return parse_decimal("rate", value, places=8, maximum=MAX_RATE, empty=_("Enter the rate."),
+                         not_number=_("“%(value)s” is not a number."), not_positive=_("A rate must be more than zero."),
+                         too_big=_("A rate above %(max)s is surely a typo."))
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from customers.validation import text
+
 #: ISO 4217 minor units that are not 2 (every other currency has two decimals).
 MINOR_UNITS = {
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0,
@@ -30,29 +32,39 @@ def clean_currency(field: str, value) -> str:
     return code
 
 
+def parse_decimal(field: str, value, *, places: int, maximum: Decimal, allow_zero: bool = False,
+                  empty: str | None = None, not_number: str | None = None, not_positive: str | None = None,
+                  decimals: str | None = None, too_big: str | None = None) -> Decimal:
+    """A number as typed ("1,280.50", full-width digits, spaces) with at most ``places``
+    decimals, above zero (or zero too with ``allow_zero``) and at most ``maximum``; each
+    refusal names ``field``, in the words given or the amount's default ones."""
+    raw = text(value).replace(",", "").replace(" ", "")
+    if not raw:
+        raise ValidationError({field: empty or _("Enter the amount.")})
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ValidationError({field: (not_number or _("“%(value)s” is not an amount.")) % {"value": raw[:30]}})
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ValidationError({field: not_positive or _("An amount must be more than zero.")})
+    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        raise ValidationError({field: decimals or _("Use at most %(n)s decimals.") % {"n": places}})
+    if number > maximum:
+        raise ValidationError({field: (too_big or _("An amount above %(max)s is surely a typo.")) % {
+            "max": f"{maximum:,}"}})
+    return number
+
+
 def clean_amount(field: str, value, currency: str) -> Decimal:
     """A positive amount with at most the currency's decimals; "1,280.50" and " 1280.5 " are fine."""
-    raw = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
-    if not raw:
-        raise ValidationError({field: _("Enter the amount.")})
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError({field: _("“%(value)s” is not an amount.") % {"value": raw[:30]}}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("“%(value)s” is not an amount.") % {"value": raw[:30]}})
-    if amount <= 0:
-        raise ValidationError({field: _("An amount must be more than zero.")})
     places = minor_units(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        if places == 0:
-            message = _("%(currency)s has no decimals: give a whole amount.") % {"currency": currency}
-        else:
-            message = _("%(currency)s has %(n)s decimals at most.") % {"currency": currency, "n": places}
-        raise ValidationError({field: message})
-    if amount > MAX_AMOUNT:
-        raise ValidationError({field: _("An amount above %(max)s is surely a typo.") % {"max": f"{MAX_AMOUNT:,}"}})
-    return amount
+    if places == 0:
+        decimals = _("%(currency)s has no decimals: give a whole amount.") % {"currency": currency}
+    else:
+        decimals = _("%(currency)s has %(n)s decimals at most.") % {"currency": currency, "n": places}
+    return parse_decimal(field, value, places=places, maximum=MAX_AMOUNT, decimals=decimals)
 
 
 def to_base(amount: Decimal, rate: Decimal) -> Decimal:
