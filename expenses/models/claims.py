@@ -101,6 +101,9 @@ class ExpenseClaim(TenantOwned, Coded):
             models.Index(fields=["tenant", "rep", "-created_at"], name="expclaim_tenant_rep"),
             models.Index(fields=["tenant", "territory", "-created_at"], name="expclaim_tenant_territory"),
             models.Index(fields=["tenant", "state", "exported_at"], name="expclaim_tenant_state"),
+            # the approval engine's hooks find the claim by its request
+            models.Index(fields=["tenant", "approval"], name="expclaim_tenant_approval",
+                         condition=Q(approval__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "code"], name="expclaim_tenant_code"),

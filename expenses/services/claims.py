@@ -367,49 +367,30 @@ def _alerts(claim: ExpenseClaim, budgets, caps) -> None:
 # --------------------------------------------------------------------------- the engine's hooks
 
 
-def _claim_of(request, *, lock: bool = True) -> ExpenseClaim | None:
-    qs = ExpenseClaim.objects.filter(approval_id=request.pk)
-    return (qs.select_for_update() if lock else qs).first()
-
-
 def on_approved(request) -> None:
-    claim = _claim_of(request)
-    if claim is None or claim.state != ClaimState.SUBMITTED:
+    settled = control.settle(request_id=request.pk, from_states=[ClaimState.SUBMITTED], state=ClaimState.APPROVED,
+                             spend=True, decided=True)
+    if settled is None or settled[1] is None:
         return
-    control.move(claim_id=claim.pk, spend=True)
-    ExpenseClaim.objects.filter(pk=claim.pk).update(state=ClaimState.APPROVED, decided_at=timezone.now())
-    if claim.corrects_id:
-        original = ExpenseClaim.objects.select_for_update().get(pk=claim.corrects_id)
-        if original.state == ClaimState.APPROVED:
-            control.unspend(claim_id=original.pk)
-            ExpenseClaim.objects.filter(pk=original.pk).update(state=ClaimState.SUPERSEDED)
-
-
-def _release(request, state: str) -> None:
-    claim = _claim_of(request)
-    if claim is None or claim.state != ClaimState.SUBMITTED:
-        return
-    control.move(claim_id=claim.pk, spend=False)
-    ExpenseClaim.objects.filter(pk=claim.pk).update(
-        state=state, decided_at=timezone.now() if state != ClaimState.RETURNED else None)
+    original = ExpenseClaim.objects.select_for_update().get(pk=settled[1])  # a correction replaces it
+    if original.state == ClaimState.APPROVED:
+        control.unspend(claim_id=original.pk)
+        ExpenseClaim.objects.filter(pk=original.pk).update(state=ClaimState.SUPERSEDED)
 
 
 def on_rejected(request) -> None:
-    _release(request, ClaimState.REJECTED)
+    control.settle(request_id=request.pk, from_states=[ClaimState.SUBMITTED], state=ClaimState.REJECTED,
+                   spend=False, decided=True)
 
 
 def on_returned(request) -> None:
-    _release(request, ClaimState.RETURNED)
+    control.settle(request_id=request.pk, from_states=[ClaimState.SUBMITTED], state=ClaimState.RETURNED,
+                   spend=False, decided=False)
 
 
 def on_withdrawn(request) -> None:
-    claim = _claim_of(request)
-    if claim is None:
-        return
-    if claim.state == ClaimState.SUBMITTED:
-        control.move(claim_id=claim.pk, spend=False)
-    if claim.state in (ClaimState.SUBMITTED, ClaimState.RETURNED):
-        ExpenseClaim.objects.filter(pk=claim.pk).update(state=ClaimState.WITHDRAWN, decided_at=timezone.now())
+    control.settle(request_id=request.pk, from_states=[ClaimState.SUBMITTED, ClaimState.RETURNED],
+                   state=ClaimState.WITHDRAWN, spend=False, decided=True)
 
 
 def describe(request) -> list[tuple[str, str]]:

@@ -10,8 +10,9 @@ Each move is one SQL statement over the claim's lines, whatever the history:
   on the same row re-checks against the first one's amounts, so two claims submitted at once
   can never pass a hard limit together. Rows are locked in id order (no deadlocks between
   two claims touching the same budgets). The budget's check constraint backs this up.
-* **spend** (approval): committed → spent for exactly what the claim committed.
-* **release** (rejected, withdrawn, sent back): committed goes down by the same.
+* **spend** (approval): committed → spent for exactly what the claim committed;
+* **release** (rejected, withdrawn, sent back): committed goes down by the same;
+  both with the claim's own move (``settle``: locked, moved, its state set).
 
 What a claim committed is kept in ``ClaimCommitment`` so each later move is exact.
 """
@@ -104,16 +105,21 @@ SELECT need.cap_id, need.hcp_id, need.year, need.amount, need.annual_limit, need
 FROM need LEFT JOIN upd USING (cap_id, hcp_id, year) ORDER BY need.cap_id, need.hcp_id, need.year
 """
 
-#: committed → spent (approval) or committed released, for what the claim committed; one
-#: statement. ``%(spend)s``: true on approval. The commitments are kept on approval (they
-#: say where the spend went) and removed on release.
-MOVE = """
-WITH per_budget AS (
+#: The engine's decision settles the claim of approval request ``%(request)s``, in one statement:
+#: the claim is locked (only in ``%(from_states)s``), committed → spent for what it committed
+#: (``%(spend)s``, on approval; the commitments are kept: they say where the spend went) or
+#: committed released (the commitments removed), and the claim moves to ``%(state)s``.
+#: Budgets, then tallies, are locked in id order, the order submit locks in.
+SETTLE = """
+WITH c AS MATERIALIZED (
+    SELECT id FROM expenses_expenseclaim
+    WHERE tenant_id = %(tenant)s AND approval_id = %(request)s AND state = ANY(%(from_states)s) FOR UPDATE
+), per_budget AS (
     SELECT budget_id AS id, sum(amount) AS amount FROM expenses_claimcommitment
-    WHERE tenant_id = %(tenant)s AND claim_id = %(claim)s AND budget_id IS NOT NULL GROUP BY budget_id
+    WHERE tenant_id = %(tenant)s AND claim_id = (SELECT id FROM c) AND budget_id IS NOT NULL GROUP BY budget_id
 ), per_tally AS (
     SELECT tally_id AS id, sum(amount) AS amount FROM expenses_claimcommitment
-    WHERE tenant_id = %(tenant)s AND claim_id = %(claim)s AND tally_id IS NOT NULL GROUP BY tally_id
+    WHERE tenant_id = %(tenant)s AND claim_id = (SELECT id FROM c) AND tally_id IS NOT NULL GROUP BY tally_id
 ), lb AS MATERIALIZED (
     SELECT id FROM expenses_budget WHERE tenant_id = %(tenant)s AND id IN (SELECT id FROM per_budget)
     ORDER BY id FOR NO KEY UPDATE
@@ -122,7 +128,7 @@ WITH per_budget AS (
                                  spent = b.spent + CASE WHEN %(spend)s THEN p.amount ELSE 0 END
     FROM per_budget p JOIN lb USING (id) WHERE b.id = p.id AND b.tenant_id = %(tenant)s RETURNING b.id
 ), lt AS MATERIALIZED (
-    -- after the budgets (the scalar subquery runs first), in id order: the order submit locks in
+    -- after the budgets (the scalar subquery runs first), in id order
     SELECT id FROM expenses_captally WHERE tenant_id = %(tenant)s AND id IN (SELECT id FROM per_tally)
       AND (SELECT count(*) FROM b) >= 0
     ORDER BY id FOR NO KEY UPDATE
@@ -132,9 +138,14 @@ WITH per_budget AS (
     FROM per_tally p JOIN lt USING (id) WHERE t.id = p.id AND t.tenant_id = %(tenant)s RETURNING t.id
 ), gone AS (
     DELETE FROM expenses_claimcommitment
-    WHERE tenant_id = %(tenant)s AND claim_id = %(claim)s AND NOT %(spend)s RETURNING id
+    WHERE tenant_id = %(tenant)s AND claim_id = (SELECT id FROM c) AND NOT %(spend)s RETURNING id
+), claim AS (
+    UPDATE expenses_expenseclaim x SET state = %(state)s, updated_at = %(now)s,
+        decided_at = CASE WHEN %(decided)s THEN %(now)s ELSE NULL END
+    FROM c WHERE x.id = c.id AND x.tenant_id = %(tenant)s RETURNING x.id, x.corrects_id
 )
-SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM t), (SELECT count(*) FROM gone)
+SELECT claim.id, claim.corrects_id, (SELECT count(*) FROM b), (SELECT count(*) FROM t), (SELECT count(*) FROM gone)
+FROM claim
 """
 
 #: An approved claim that a correction replaces gives back what it spent.
@@ -199,9 +210,16 @@ def commit_caps(*, claim_id: int, fiscal_start_month: int) -> list[CapUse]:
         return [CapUse(*row) for row in cursor.fetchall()]
 
 
-def move(*, claim_id: int, spend: bool) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(MOVE, {"tenant": require_tenant_id(), "claim": claim_id, "spend": spend})
+def settle(*, request_id: int, from_states, state: str, spend: bool, decided: bool):
+    """See ``SETTLE``; ``(claim id, corrects id)`` of the claim moved, or None (no claim in
+    ``from_states``: nothing to do)."""
+    from django.utils import timezone
+
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(SETTLE, {"tenant": require_tenant_id(), "request": request_id, "from_states": list(from_states),
+                                "state": state, "spend": spend, "decided": decided, "now": timezone.now()})
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def unspend(*, claim_id: int) -> None:
