@@ -35,7 +35,7 @@ FLAGGED_TIERS = ("C", "D")
 LOCK_KEY = 0x5E5F
 
 RECOMPUTE = """
-WITH spend AS (
+WITH spend AS MATERIALIZED (
     SELECT h.hcp_id, sum(h.amount) AS spend
       FROM expenses_linehcp h
       JOIN expenses_expenseline l ON l.tenant_id = h.tenant_id AND l.id = h.line_id
@@ -49,7 +49,7 @@ WITH spend AS (
       LEFT JOIN spend s ON s.hcp_id = t.hcp_id
      WHERE t.tenant_id = %(tenant)s AND t.purpose = 'tier' AND t.hcp_id IS NOT NULL
        AND t.tier IN (%(top)s, %(flagged0)s, %(flagged1)s)
-), bench AS (
+), bench AS MATERIALIZED (  -- once: inlined, the median was recomputed per flagged row
     SELECT product_line_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY spend) AS benchmark
       FROM tiered WHERE tier = %(top)s
      GROUP BY product_line_id
@@ -59,7 +59,7 @@ INSERT INTO expenses_spendflag (tenant_id, hcp_id, product_line_id, tier, top_ti
 SELECT %(tenant)s, t.hcp_id, t.product_line_id, t.tier, %(top)s, t.spend, round(b.benchmark::numeric, 2),
        %(start)s, %(end)s, %(now)s
   FROM tiered t
-  JOIN bench b ON b.product_line_id IS NOT DISTINCT FROM t.product_line_id
+  JOIN bench b ON coalesce(b.product_line_id, 0) = coalesce(t.product_line_id, 0)
  WHERE t.tier IN (%(flagged0)s, %(flagged1)s) AND t.spend > b.benchmark
 """
 
