@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from sfe.core.spreadsheets import FORMULA_START  # noqa: F401 - also read by the imports
+
 from .models import Gender, Grade, InstitutionKind, Ownership, Specialty, Stage, Tier, Title
 
 MOBILE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^(?:\+?86)?0\d{2,3}\d{7,8}(?:\d{1,6})?$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 INSTITUTION_FIELDS = ("name", "kind", "grade", "beds", "ownership", "province", "city", "district", "address",
                       "external_code", "national_code", "phone", "potential")

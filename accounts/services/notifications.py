@@ -17,15 +17,22 @@ def notify(*, recipients: list[Membership], kind: str, title: str, body: str = "
     )
     if email:
         addresses = [m.user.email for m in recipients if m.user.is_active and m.is_active]
-        link = f"{base_url.rstrip('/')}{url}" if url else ""
-
-        def send():
-            for address in addresses:
-                send_mail(title[:200], "\n\n".join(p for p in (body, link) if p), settings.DEFAULT_FROM_EMAIL,
-                          [address], fail_silently=True)
-
-        transaction.on_commit(send)
+        mail_on_commit(addresses, title=title, body=body, link=f"{base_url.rstrip('/')}{url}" if url else "")
     return rows
+
+
+def mail_on_commit(addresses: list[str], *, title: str, body: str = "", link: str = "") -> None:
+    """Mail a notification to ``addresses`` once the transaction commits (never if it rolls back).
+    For callers that write the notification rows themselves (the approval engine's fast path)."""
+    if not addresses:
+        return
+
+    def send():
+        for address in addresses:
+            send_mail(title[:200], "\n\n".join(p for p in (body, link) if p), settings.DEFAULT_FROM_EMAIL,
+                      [address], fail_silently=True)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

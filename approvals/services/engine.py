@@ -34,6 +34,7 @@ from ..models import (
 )
 from .fast import decide_own
 from .resolution import requester_node, resolve
+from .wording import assignment_note, decided_title, waiting_title
 
 STEP_FIELDS = ("name", "kind", "role", "node_id", "user_id", "fallback_id", "time_limit_hours")
 
@@ -83,14 +84,13 @@ def _activate(request: ApprovalRequest, step: ApprovalStep, *, kind=ApprovalEven
     step.save(update_fields=["state", "approver", "approver_role", "activated_at", "due_at"])
     request.current_order = step.order
     request.save(update_fields=["current_order"])
-    note = {"fallback": _("no one holds it: fallback approver"), "admins": _("no one can decide it: the administrators")}
-    _event(request, kind, step=step, assignee=approver, comment=str(note.get(how, "")))
+    _event(request, kind, step=step, assignee=approver, comment=assignment_note(how))
     recipients = [approver] if approver else list(
         Membership.objects.active().with_role(role).exclude(pk=request.requester_id).select_related("user")
     )
     if recipients:
         notify(recipients=recipients, kind="approval.assigned",
-               title=_("Waiting for your approval: %(title)s") % {"title": request.title}, url=_request_url(request))
+               title=waiting_title(request.title), url=_request_url(request))
 
 
 @transaction.atomic
@@ -189,19 +189,16 @@ def approval_decide(*, step: ApprovalStep, actor: Membership, decision: str, com
             _finish(request, RequestState.APPROVED, now)
             if rtype.on_approved:
                 rtype.on_approved(request)
-            title = _("Approved: %(title)s")
         elif decision == StepState.REJECTED:
             _finish(request, RequestState.REJECTED, now)
             if rtype.on_rejected:
                 rtype.on_rejected(request)
-            title = _("Rejected: %(title)s")
         else:
             request.state = RequestState.RETURNED
             request.save(update_fields=["state"])
             if rtype.on_returned:
                 rtype.on_returned(request)
-            title = _("Sent back for changes: %(title)s")
-    notify(recipients=[request.requester], kind=f"approval.{decision}", title=title % {"title": request.title},
+    notify(recipients=[request.requester], kind=f"approval.{decision}", title=decided_title(decision, request.title),
            body=comment, url=_request_url(request))
     return request
 
@@ -284,7 +281,7 @@ def approval_steps_reassign(*, reason: str = "") -> int:
         recipients = [approver] if approver else list(Membership.objects.active().with_role(role).select_related("user"))
         if recipients:
             notify(recipients=recipients, kind="approval.assigned",
-                   title=_("Waiting for your approval: %(title)s") % {"title": step.request.title},
+                   title=waiting_title(step.request.title),
                    url=_request_url(step.request))
         moved += 1
     return moved

@@ -13,7 +13,7 @@ is theirs (named on it, or in its role pool), not on someone's behalf.
 
 Anything else — a delegate acting for someone, a step already decided, someone who may not
 decide it — returns None and ``approval_decide`` takes its general path, which explains the
-refusal or records the delegation. Mail goes out after the commit, as ``notify`` does.
+refusal or records the delegation. Mail goes out after the commit (``notifications.mail_on_commit``, as ``notify``).
 """
 
 from __future__ import annotations
@@ -21,19 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import Membership
+from accounts.services.notifications import mail_on_commit
 from sfe.core.tenancy import audit_reason, require_tenant_id
 
 from .. import registry
 from ..models import ApprovalEvent, ApprovalRequest, ApprovalStep, ApproverKind, RequestState, StepState
 from .resolution import resolve
+from .wording import assignment_note, decided_title, waiting_title
 
 _REQ_COLS = [f.column for f in ApprovalRequest._meta.concrete_fields]
 _STEP_COLS = [f.column for f in ApprovalStep._meta.concrete_fields]
@@ -117,21 +116,9 @@ _KINDS = {StepState.APPROVED: ApprovalEvent.Kind.APPROVED, StepState.REJECTED: A
           StepState.RETURNED: ApprovalEvent.Kind.RETURNED}
 
 
-def _mail_on_commit(emails: list[str], title: str, body: str, url: str) -> None:
-    if not emails:
-        return
-
-    def send():
-        for address in emails:
-            send_mail(title[:200], "\n\n".join(p for p in (body, url) if p), settings.DEFAULT_FROM_EMAIL, [address],
-                      fail_silently=True)
-
-    transaction.on_commit(send)
-
-
 def _notify(cursor, sql: str, params: dict, *, title: str, body: str, url: str) -> None:
     cursor.execute(sql, {**params, "title": title[:200], "body": body, "url": url})
-    _mail_on_commit([row[0] for row in cursor.fetchall()], title, body, url)
+    mail_on_commit([row[0] for row in cursor.fetchall()], title=title, body=body, link=url)
 
 
 def decide_own(*, step_id: int, actor: Membership, decision: str, comment: str, day: dt.date):
@@ -161,20 +148,17 @@ def decide_own(*, step_id: int, actor: Membership, decision: str, comment: str, 
                 approver, role, how = None, following.role, ""  # what resolve() would answer
             else:
                 approver, role, how = resolve(following, request, day)
-            note = {"fallback": _("no one holds it: fallback approver"),
-                    "admins": _("no one can decide it: the administrators")}.get(how, "")
             _notify(cursor, ACTIVATE, {**base, "step": following.pk, "order": following.order,
                                        "approver": approver.pk if approver else None, "role": role,
-                                       "due": now + dt.timedelta(hours=following.time_limit_hours), "note": str(note),
+                                       "due": now + dt.timedelta(hours=following.time_limit_hours), "note": assignment_note(how),
                                        "recipient": approver.pk if approver else None, "nkind": "approval.assigned"},
-                    title=_("Waiting for your approval: %(title)s") % {"title": request.title}, body="", url=url)
+                    title=waiting_title(request.title), body="", url=url)
             request.current_order = following.order
             return request
         closing = decision != StepState.RETURNED
         state = {StepState.APPROVED: RequestState.APPROVED, StepState.REJECTED: RequestState.REJECTED,
                  StepState.RETURNED: RequestState.RETURNED}[decision]
-        title = {StepState.APPROVED: _("Approved: %(title)s"), StepState.REJECTED: _("Rejected: %(title)s"),
-                 StepState.RETURNED: _("Sent back for changes: %(title)s")}[decision] % {"title": request.title}
+        title = decided_title(decision, request.title)
         _notify(cursor, CLOSE, {**base, "state": state, "closing": closing, "recipient": request.requester_id,
                                 "role": "", "nkind": f"approval.{decision}"}, title=title, body=comment, url=url)
         request.state = state

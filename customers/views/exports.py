@@ -15,17 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import tenant_member_required
+from sfe.core.spreadsheets import neutralise
 
 from .. import selectors
 from ..models import Grade, InstitutionKind, Specialty, Stage, Status, Title
 
 EXPORT_CAP = 100_000
-
-
-def neutralise(value) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _labels(choices) -> dict:

@@ -349,11 +349,14 @@ def _alerts(claim: ExpenseClaim, budgets, caps) -> None:
     if crossed:
         url = reverse("expenses:budget_list")
         finance = list(Membership.objects.active().with_role(Role.FINANCE).select_related("user"))
-        for budget in Budget.objects.filter(pk__in=[u.budget_id for u in crossed]).select_related("node"):
+        budgets = list(Budget.objects.filter(pk__in=[u.budget_id for u in crossed]))
+        holders: dict[int, list] = {}  # node → its holders today, for every crossed budget in one query
+        for p in (Position.objects.active_on(_today()).filter(node_id__in={b.node_id for b in budgets})
+                  .select_related("holder__user")):
+            holders.setdefault(p.node_id, []).append(p.holder)
+        for budget in budgets:
             level = next(u.alerted for u in crossed if u.budget_id == budget.pk)
-            holders = [p.holder for p in Position.objects.active_on(_today()).filter(node_id=budget.node_id)
-                       .select_related("holder__user")]
-            recipients = {m.pk: m for m in [*holders, *finance]}.values()
+            recipients = {m.pk: m for m in [*holders.get(budget.node_id, []), *finance]}.values()
             notify(recipients=list(recipients), kind="expenses.budget",
                    title=_("Budget “%(name)s” is %(level)s%% used") % {"name": budget.name, "level": level}, url=url)
     warned = [u for u in caps if u.warned]

@@ -8,7 +8,6 @@ The one write, marking what was exported, is ``services.export.claims_export_mar
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.permissions import role_required
+from sfe.core.spreadsheets import csv_bytes
 
 from .. import selectors
 from ..forms import ExportForm
@@ -53,19 +53,8 @@ def _rows(claims_qs) -> list[list]:
     return out
 
 
-def _safe(value: str) -> str:
-    """A cell a spreadsheet must not read as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv(rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_headers())
-    for row in rows:
-        writer.writerow([_safe(v) if isinstance(v, str) else (v.isoformat() if isinstance(v, dt.date) else v)
-                         for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes([_headers(), *rows])
 
 
 def _xlsx(rows) -> bytes:

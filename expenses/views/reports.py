@@ -10,7 +10,6 @@ report with its Excel and CSV exports. See ``urls_reports``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from decimal import Decimal
@@ -27,6 +26,7 @@ from accounts.models import Role
 from accounts.permissions import role_required
 from customers.models import Hcp
 from products.models import ProductLine
+from sfe.core.spreadsheets import csv_bytes, neutralise
 from sfe.core.tenancy import current_tenant
 
 from ..models import SpendFlag
@@ -129,12 +129,6 @@ def transfer_report(request):
         "previous": number - 1 if number > 1 else None, "next": number + 1 if number < pages else None})
 
 
-def _neutralise(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _table(report: transfers.Report) -> tuple[list[str], list[list]]:
     per_hcp = report.grouping == transfers.BY_HCP
     not_tracked = _("Not tracked until the events app exists")
@@ -167,14 +161,7 @@ def transfer_export(request, fmt: str):
     filename = f"transfer-of-value-{by}-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     title = _("Transfers of value, %(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
     if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")  # Excel on Chinese Windows reads UTF-8 only with the BOM
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow([title])
-        writer.writerow([_neutralise(h) for h in header])
-        for row in rows:
-            writer.writerow([_neutralise(v) if isinstance(v, str) else v for v in row])
-        response = HttpResponse(buf.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(csv_bytes([[title], header, *rows]), content_type="text/csv; charset=utf-8")
     else:
         import xlsxwriter
 
@@ -193,7 +180,7 @@ def transfer_export(request, fmt: str):
                 elif isinstance(value, int):
                     sheet.write_number(n, col, value)
                 else:
-                    sheet.write_string(n, col, _neutralise(value or ""), bold if n == len(rows) + 1 else None)
+                    sheet.write_string(n, col, neutralise(value or ""), bold if n == len(rows) + 1 else None)
         book.close()
         response = HttpResponse(out.getvalue(),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

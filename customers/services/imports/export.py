@@ -7,31 +7,14 @@ quote, so opening the file never runs what a row of the upload contained.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from sfe.core.spreadsheets import csv_text as _csv
+from sfe.core.spreadsheets import neutralise  # noqa: F401 - re-exported by customers.services.imports
+
 from ...models import ImportJob
 from .columns import COLUMNS
-
-BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _csv(rows) -> str:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise(c) for c in row])
-    return out.getvalue()
 
 
 def errors_csv(job: ImportJob) -> str:
