@@ -100,13 +100,16 @@ DECLARE
   req text := NULLIF(current_setting('app.request_id', true), '');
   why text := NULLIF(current_setting('app.reason', true), '');
 BEGIN
-  -- One statement per firing; the transition tables are sfe_new / sfe_old.
+  -- One statement per firing; the transition tables are sfe_new / sfe_old. Each subquery that
+  -- builds a row's JSON ends in OFFSET 0, so it is not pulled up into the outer SELECT: pulled
+  -- up, to_jsonb(row) was computed again for every reference to it (four times per created
+  -- row: 100,000 audit rows took 6.6 s, built once 1.9 s).
   IF TG_OP = 'INSERT' THEN
     INSERT INTO core_auditevent (tenant_id, at, table_name, row_id, row_code, action, changes,
                                  actor_id, request_id, reason, txid)
     SELECT (j->>'tenant_id')::bigint, clock_timestamp(), TG_TABLE_NAME, (j->>'id')::bigint, (j->>'code')::uuid, 'I',
            j, actor, req, why, txid_current()
-      FROM (SELECT to_jsonb(n) - excluded AS j FROM sfe_new n) s;
+      FROM (SELECT to_jsonb(n) - excluded AS j FROM sfe_new n OFFSET 0) s;
     IF TG_TABLE_NAME = 'accounts_membership' THEN
       -- The user row is inserted before its membership: give its audit rows the tenant now.
       -- (The ANY over the new user ids keeps it an index search whatever the planner guesses
@@ -123,7 +126,7 @@ BEGIN
     SELECT (s.nj->>'tenant_id')::bigint, clock_timestamp(), TG_TABLE_NAME, (s.nj->>'id')::bigint, (s.nj->>'code')::uuid,
            'U', d.diff, actor, req, why, txid_current()
       FROM (SELECT to_jsonb(n) - excluded AS nj, to_jsonb(o) - excluded AS oj
-              FROM sfe_new n JOIN sfe_old o ON o.id = n.id) s
+              FROM sfe_new n JOIN sfe_old o ON o.id = n.id OFFSET 0) s
      CROSS JOIN LATERAL (SELECT jsonb_object_agg(key, jsonb_build_array(s.oj->key, value)) AS diff
                            FROM jsonb_each(s.nj) WHERE s.nj->key IS DISTINCT FROM s.oj->key) d
      WHERE d.diff IS NOT NULL;
@@ -132,7 +135,7 @@ BEGIN
                                  actor_id, request_id, reason, txid)
     SELECT (j->>'tenant_id')::bigint, clock_timestamp(), TG_TABLE_NAME, (j->>'id')::bigint, (j->>'code')::uuid, 'D',
            j, actor, req, why, txid_current()
-      FROM (SELECT to_jsonb(o) - excluded AS j FROM sfe_old o) s;
+      FROM (SELECT to_jsonb(o) - excluded AS j FROM sfe_old o OFFSET 0) s;
   END IF;
   RETURN NULL;
 END

@@ -366,7 +366,16 @@ class Loader:
               RETURNING (t.xmax = 0) AS created
             )
             SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up"""
-        created, updated = self._one(sql, {**r, "status": Status.ACTIVE, "stage": Stage.PROSPECT})
+        # No nested loops for this statement. A new tenant's rows have no statistics yet (the
+        # first import of a tenant, the usual case), so the planner estimates one institution and
+        # one department and probes the departments once per row through an index on the tenant
+        # alone: 5,000 rows × 10,800 departments filtered, 16 s a chunk by the end of 100,000
+        # rows. Hash joins read the tenant's institutions and departments once a chunk.
+        nestloop = self._one("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)")[0]
+        try:
+            created, updated = self._one(sql, {**r, "status": Status.ACTIVE, "stage": Stage.PROSPECT})
+        finally:
+            self._sql("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
         return created, updated
 
     def drop(self) -> None:
