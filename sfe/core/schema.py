@@ -6,7 +6,9 @@ For every concrete tenant-owned model (a subclass of ``TenantOwned``):
   with the transaction-local ``app.tenant_id`` (no tenant → no rows, no writes);
 * a unique ``(tenant_id, id)`` index and, for every foreign key to another tenant-owned
   table, a composite foreign key ``(tenant_id, fk) → (tenant_id, id)``, so a row can
-  never reference a row of another tenant whatever the application does;
+  never reference a row of another tenant whatever the application does; Django's own
+  single-column key on that column is dropped (the composite one implies it: one check per
+  row and key instead of two);
 * the audit triggers (``sfe_audit_insert``, ``_update``, ``_delete``): statement-level, with
   transition tables, so one statement writes its audit rows in one ``INSERT … SELECT`` (a
   100,000-row import or seed pays for one set-based insert, not 100,000 function calls);
@@ -184,6 +186,21 @@ def is_owner(connection) -> bool:
     return bool(row and row[0])
 
 
+def _drop_single_column_keys(table: str, column: str) -> str:
+    """Drop Django's own foreign key on ``column`` once the composite one exists: with
+    ``tenant_id`` NOT NULL, ``(tenant_id, column) → (tenant_id, id)`` holds only if
+    ``column → id`` does, and both are NO ACTION and deferred, so the single-column key only
+    doubled the checks (every inserted row checked each of its keys twice at commit: a
+    million-HCP seed spent a minute on them). A later ``AlterField`` may add it back (Django
+    drops the keys it finds and recreates its own); the next ``migrate`` drops it again."""
+    return (
+        f"DO $do$ DECLARE c name; BEGIN FOR c IN SELECT k.conname FROM pg_constraint k "
+        f"JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attname = '{column}' "
+        f"WHERE k.conrelid = '{_qi(table)}'::regclass AND k.contype = 'f' AND k.conkey = ARRAY[a.attnum]::int2[] "
+        f"LOOP EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', '{table}', c); END LOOP; END $do$"
+    )
+
+
 def statements_for(model: type[models.Model]) -> list[str]:
     from .models import AuditEvent, TenantOwned
 
@@ -214,6 +231,7 @@ def statements_for(model: type[models.Model]) -> list[str]:
             f"REFERENCES {_qi(target._meta.db_table)} (tenant_id, id) DEFERRABLE INITIALLY DEFERRED; "
             f"END IF; END $do$"
         )
+        sql.append(_drop_single_column_keys(table, field.column))
     if model is not AuditEvent:
         sql.append(f"DROP TRIGGER IF EXISTS sfe_audit ON {t}")  # the row-level trigger of before
         if getattr(model, "audit_trigger", True):

@@ -201,3 +201,20 @@ def test_tenant_scoped_orgnode_query_uses_an_index_leading_with_tenant(world):
         assert_uses_tenant_index(OrgNode.objects.filter(path__startswith=world.nodes["a"]["district"].path))
         day = dt.date.today()
         assert_uses_tenant_index(Position.objects.active_on(day).filter(holder=world.users["a"]["rep"].membership_row))
+
+
+def test_a_column_with_a_composite_key_keeps_no_single_column_key(db):
+    """Each tenant-to-tenant key is checked once per row: the composite ``…_tfk`` key, not
+    also Django's single-column one beside it (the composite one implies it)."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT single.conrelid::regclass::text, single.conname
+              FROM pg_constraint composite
+              JOIN pg_constraint single ON single.conrelid = composite.conrelid AND single.contype = 'f'
+                   AND single.conkey = composite.conkey[2:2]
+             WHERE composite.contype = 'f' AND composite.conname LIKE '%%_tfk'""")
+        doubled = cur.fetchall()
+        cur.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conname LIKE '%%_tfk'")
+        composite = cur.fetchone()[0]
+    assert composite > 50
+    assert doubled == []
