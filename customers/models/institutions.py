@@ -40,7 +40,10 @@ class Customer(TenantOwned, Coded):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantManager.from_queryset(CustomerQuerySet)()
-    audit_exclude = ("updated_at", "search_alt")
+    # ``tier`` is the primary product line's effective tier, copied here by the recompute: its
+    # history (which run or analyst, from, to, why) is ``segmentation.TierChange``; audited
+    # here too, a night that re-tiers a million customers wrote a million audit rows more.
+    audit_exclude = ("updated_at", "search_alt", "tier")
 
     class Meta:
         abstract = True

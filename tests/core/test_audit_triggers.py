@@ -100,3 +100,25 @@ def test_a_statement_writes_one_audit_row_per_row_with_its_values(world):
         deleted = events.get(action="D")
         assert ("query", "q=zw", None) in deleted.change_rows()
         assert all(e.tenant_id == world.tenants["a"].pk for e in events)
+
+
+def test_a_customers_computed_tier_is_not_audited_on_the_record(world):
+    """``tier`` on an HCP or institution is the recompute's copy of the primary line's tier;
+    its history is ``TierChange``. Changing it alone writes no audit row; any other change
+    in the same statement is audited without it."""
+    from django.db import transaction
+
+    from customers.models import Hcp, Institution
+    from sfe.core.models import AuditEvent
+    from tests.customers.factories import make_hcp, make_institution
+
+    with world.scope("a"), transaction.atomic():
+        inst = make_institution()
+        hcp = make_hcp(institution=inst)
+        before = AuditEvent.objects.count()
+        Hcp.objects.filter(pk=hcp.pk).update(tier="A" if hcp.tier != "A" else "B")
+        Institution.objects.filter(pk=inst.pk).update(tier="A" if inst.tier != "A" else "B")
+        assert AuditEvent.objects.count() == before
+        Hcp.objects.filter(pk=hcp.pk).update(tier="C", title="chief" if hcp.title != "chief" else "resident")
+        changed = AuditEvent.objects.get(table_name="customers_hcp", row_id=hcp.pk, action="U")
+        assert [column for column, _old, _new in changed.change_rows()] == ["title"]
