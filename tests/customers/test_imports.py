@@ -171,34 +171,6 @@ def test_headers_may_sit_under_a_title_row_and_unknown_columns_are_reported(worl
 # --------------------------------------------------------------------------- idempotent
 
 
-def test_the_hcp_load_turns_nested_loops_off_for_its_upsert_only(world, hospitals, monkeypatch):
-    """The upsert runs without nested loops (a new tenant's rows have no statistics: with them,
-    the planner probed every department of the tenant once per row), and the session setting
-    is back to what it was afterwards, for whatever else the transaction runs."""
-    from django.db import connection
-
-    from customers.services.imports import loading
-
-    seen = []
-    one = loading.Loader._one
-
-    def spying(self, sql, params=None):
-        if "INSERT INTO customers_hcp" in sql:
-            with self.conn.cursor() as cur:
-                cur.execute("SHOW enable_nestloop")
-                seen.append(cur.fetchone()[0])
-        return one(self, sql, params)
-
-    monkeypatch.setattr(loading.Loader, "_one", spying)
-    rows = [HCP_HEADER_EN, ["D300", "李明", "H100", "心内科", "", "", "", "", ""]]
-    job = run(world, "hcps", csv_bytes(rows))
-    assert counts(job) == (1, 0, 0, 0), job.errors
-    assert seen == ["off"]
-    with connection.cursor() as cur:
-        cur.execute("SHOW enable_nestloop")
-        assert cur.fetchone()[0] == "on"
-
-
 def test_reimporting_the_same_file_changes_nothing_and_writes_no_audit_row(world, hospitals):
     hcps = csv_bytes([["外部编码", "姓名", "机构编码", "科室", "职称"],
                       ["D100", "张伟", "H100", "心内科", "主任医师"], ["D101", "李娜", "H101", "肿瘤科", ""]])
