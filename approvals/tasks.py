@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sfe.core.tasks import TenantTask
-from sfe.core.tenancy import tenant_scope
+from sfe.core.tasks import TenantTask, fan_out
 
 
 @shared_task(base=TenantTask, name="approvals.remind_overdue")
@@ -26,10 +25,4 @@ def remind_overdue() -> dict[str, int]:
 def remind_overdue_all_tenants() -> int:
     """Fan out: one ``approvals.remind_overdue`` per active tenant (``Tenant`` is a
     platform table, readable with no tenant). Returns how many were enqueued."""
-    from accounts.models import Tenant
-
-    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            remind_overdue.delay()
-    return len(tenant_ids)
+    return fan_out(remind_overdue)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sfe.core.tasks import TenantTask
-from sfe.core.tenancy import tenant_scope
+from sfe.core.tasks import TenantTask, fan_out
 
 __all__ = ["lock_due", "lock_due_all_tenants"]
 
@@ -27,10 +26,4 @@ def lock_due() -> int:
 @shared_task(base=TenantTask, name="calls.lock_due_all_tenants", tenant_required=False, atomic=False)
 def lock_due_all_tenants() -> int:
     """Fan out: one ``calls.lock_due`` per active tenant. Returns how many."""
-    from accounts.models import Tenant
-
-    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            lock_due.delay()
-    return len(tenant_ids)
+    return fan_out(lock_due)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sfe.core.tasks import TenantTask
-from sfe.core.tenancy import tenant_scope
+from sfe.core.tasks import TenantTask, fan_out
 
 __all__ = ["spend_flags", "spend_flags_all_tenants"]
 
@@ -28,10 +27,4 @@ def spend_flags() -> dict:
 @shared_task(base=TenantTask, name="expenses.spend_flags_all_tenants", tenant_required=False, atomic=False)
 def spend_flags_all_tenants() -> int:
     """Fan out: one ``expenses.spend_flags`` per active tenant. Returns how many."""
-    from accounts.models import Tenant
-
-    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            spend_flags.delay()
-    return len(tenant_ids)
+    return fan_out(spend_flags)

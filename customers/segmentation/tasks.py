@@ -15,8 +15,7 @@ import logging
 
 from celery import shared_task
 
-from sfe.core.tasks import TenantTask
-from sfe.core.tenancy import tenant_scope
+from sfe.core.tasks import TenantTask, fan_out
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +58,4 @@ def recompute_tenant() -> dict:
 @shared_task(base=TenantTask, name="segmentation.recompute_all_tenants", tenant_required=False, atomic=False)
 def recompute_all_tenants() -> int:
     """Fan out: one ``segmentation.recompute_tenant`` per active tenant. Returns how many."""
-    from accounts.models import Tenant
-
-    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            recompute_tenant.delay()
-    return len(tenant_ids)
+    return fan_out(recompute_tenant)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sfe.core.tasks import TenantTask
-from sfe.core.tenancy import tenant_scope
+from sfe.core.tasks import TenantTask, fan_out
 
 
 @shared_task(base=TenantTask, name="customers.scan_duplicates")
@@ -22,13 +21,7 @@ def scan_duplicates() -> dict[str, int]:
 @shared_task(base=TenantTask, name="customers.scan_duplicates_all_tenants", tenant_required=False, atomic=False)
 def scan_duplicates_all_tenants() -> int:
     """Fan out: one ``customers.scan_duplicates`` per active tenant. Returns how many."""
-    from accounts.models import Tenant
-
-    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            scan_duplicates.delay()
-    return len(tenant_ids)
+    return fan_out(scan_duplicates)
 
 
 __all__ = ["scan_duplicates", "scan_duplicates_all_tenants"]

@@ -70,6 +70,19 @@ class TenantTask(Task):
         return self.run(*args, **kwargs)
 
 
+def fan_out(task: Task) -> int:
+    """Enqueue ``task`` once per active tenant, each message inside its tenant (the nightly
+    fan-outs of beat: one task per tenant, never per record). ``Tenant`` is a platform table,
+    readable with no tenant. Returns how many were enqueued."""
+    from accounts.models import Tenant
+
+    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            task.delay()
+    return len(tenant_ids)
+
+
 from celery import shared_task  # noqa: E402
 
 
