@@ -247,7 +247,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     REDIS_URL = re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + f"/{_xdist + 1}"
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "sfe.core.cache.RedisCache",  # the client made once (sfe/core/cache.py)
         "LOCATION": REDIS_URL,
         "KEY_FUNCTION": "sfe.core.tenancy.cache_key",  # every key carries the tenant
     }

@@ -91,8 +91,10 @@ def navbar(context):
     html = fragments.get_or_render(key, lambda: render_to_string("includes/navbar.html", {
         "user": user, "membership": membership, "tenant": tenant, "nav": items,
         "unread_notifications": unread, "csrf_token": _CSRF}))
-    token = get_token(request) if request is not None else ""
-    return mark_safe(html.replace(_CSRF, token))  # noqa: S308 - our template; the token is Django's
+    # The page's own token (the context's lazy ``csrf_token``, which the layout reads too):
+    # each ``get_token()`` call masks a fresh one, a third of this tag's time.
+    token = context.get("csrf_token") or (get_token(request) if request is not None else "")
+    return mark_safe(html.replace(_CSRF, str(token)))  # noqa: S308 - our template; the token is Django's
 
 
 def _settings_changed(**kwargs) -> None:
