@@ -36,8 +36,8 @@ from ..geo import distance_to
 from ..models import Call, CallAttendee, CallMessage, CallProduct, CallSettings, FollowUp
 from ..models.calls import CallSource, CallStatus
 from ..visibility import territory_of
-from . import checks
-from .inputs import CallInput
+from . import checks, fast
+from .inputs import CallInput, CallValues, resolve_call_values
 from .settings import settings_get
 
 REASON_MAX = 300
@@ -57,10 +57,19 @@ def _code(code) -> uuid.UUID:
         raise ValidationError({"code": _("The form's code is missing or not valid; reload the form.")}) from None
 
 
-def call_save(*, rep, code, data: CallInput, submit: bool, reason: str = "", edit: bool = False,
+def call_save(*, rep, code, data: CallInput | CallValues, submit: bool, reason: str = "", edit: bool = False,
               source: str = CallSource.WEB) -> tuple[Call, bool]:
     """Save the call with ``code`` for ``rep`` (a Membership); returns ``(call, changed)``:
-    ``changed`` is False when the request repeated one already done (nothing written)."""
+    ``changed`` is False when the request repeated one already done (nothing written).
+
+    ``data``: the rows (``parse_call_input``), or the values not yet looked up
+    (``parse_call_values``), with which a new call takes the fast path (``fast``) when it can."""
+    if isinstance(data, CallValues):
+        if not edit:
+            call = fast.call_new(rep=rep, code=code, values=data, submit=submit, source=source, reason=reason)
+            if call is not None:
+                return call, True
+        data = resolve_call_values(data)
     try:
         return _call_save(rep=rep, code=code, data=data, submit=submit, reason=reason, edit=edit, source=source)
     except _TooLate as late:

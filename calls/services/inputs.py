@@ -6,6 +6,10 @@ body or an offline replay) and gives a ``CallInput`` of model rows, with a field
 tenant's code is simply not found). It does not decide who may log what: ``call_save``
 checks visibility, dates and the rest. A fixed number of queries (one per kind of
 reference), whatever the number of products, messages or attendees.
+
+It is two steps, each usable alone: ``parse_call_values(raw)`` checks the form of the values
+and keeps the references as codes (no query: the fast path of a new call, ``fast``, looks
+them up in its own statement), and ``resolve_call_values`` looks them up.
 """
 
 from __future__ import annotations
@@ -160,8 +164,23 @@ def _products(raw_products, errors: dict) -> list[tuple[uuid.UUID, list[uuid.UUI
     return found
 
 
-def parse_call_input(raw: dict) -> CallInput:
-    """Resolve ``raw`` (see the module docstring); raises ``ValidationError`` by field."""
+@dataclass
+class CallValues:
+    """A call's plain values parsed (``parse_call_values``): the scalars and the check-in in
+    ``data``, the references still as codes (nothing looked up yet)."""
+
+    data: CallInput
+    hcp: uuid.UUID | None = None
+    institution: uuid.UUID | None = None
+    co_visitor: uuid.UUID | None = None
+    attendees: list[uuid.UUID] = field(default_factory=list)
+    #: ``(brand code, [key message codes])`` in the order given
+    products: list[tuple[uuid.UUID, list[uuid.UUID]]] = field(default_factory=list)
+
+
+def parse_call_values(raw: dict) -> CallValues:
+    """The values of ``raw``, checked for form but not looked up (no query); raises
+    ``ValidationError`` by field for a malformed value, as ``parse_call_input`` does."""
     from sfe.core.tenancy import current_tenant
 
     tz = current_tenant().time_zone
@@ -183,7 +202,17 @@ def parse_call_input(raw: dict) -> CallInput:
     products = _products(raw.get("products") or [], errors)
     if errors:
         raise ValidationError(errors)
+    return CallValues(data=out, hcp=hcp_code, institution=inst_code, co_visitor=visitor_code,
+                      attendees=attendee_codes, products=products)
 
+
+def resolve_call_values(values: CallValues) -> CallInput:
+    """The rows ``values`` name in this tenant (one query per kind of reference); raises
+    ``ValidationError`` by field for a code that names nothing here."""
+    errors: dict[str, str] = {}
+    out = values.data
+    hcp_code, inst_code, visitor_code = values.hcp, values.institution, values.co_visitor
+    attendee_codes, products = values.attendees, values.products
     hcp_codes = {c for c in [hcp_code, *attendee_codes] if c}
     hcps = {h.code: h for h in Hcp.objects.filter(code__in=hcp_codes).select_related("institution")} if hcp_codes else {}
     if hcp_code:
@@ -216,3 +245,8 @@ def parse_call_input(raw: dict) -> CallInput:
     if errors:
         raise ValidationError(errors)
     return out
+
+
+def parse_call_input(raw: dict) -> CallInput:
+    """Resolve ``raw`` (see the module docstring); raises ``ValidationError`` by field."""
+    return resolve_call_values(parse_call_values(raw))

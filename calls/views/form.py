@@ -28,7 +28,7 @@ from .. import selectors
 from ..forms import call_raw_from_post, call_values
 from ..models import Call
 from ..models.calls import CallSource, CallStatus, CallType
-from ..services import call_save, parse_call_input, settings_get
+from ..services import call_save, parse_call_values, settings_get
 from .calls import LOGGERS
 
 REPLAY_HEADER = "X-Offline-Replay"
@@ -82,7 +82,7 @@ def _save(request, *, code, call=None):
     queued = _is_replay(request) and request.headers.get("X-Offline-Queued") == "1"
     source = CallSource.OFFLINE if queued else CallSource.WEB
     try:
-        saved, _changed = call_save(rep=request.membership, code=code, data=parse_call_input(raw), submit=submit,
+        saved, _changed = call_save(rep=request.membership, code=code, data=parse_call_values(raw), submit=submit,
                                     reason=request.POST.get("reason", ""), edit=call is not None, source=source)
     except ValidationError as exc:
         errors = exc.message_dict

@@ -66,3 +66,11 @@ def test_a_server_side_cursor_as_first_statement_still_runs_in_the_tenant(tworld
     with tworld.scope("b"), transaction.atomic():
         ids = [n.tenant_id for n in OrgNode.objects.order_by("pk").iterator(chunk_size=2)]
     assert len(ids) == 7 and set(ids) == {tworld.tenants["b"].pk}
+
+
+def test_several_commands_in_one_string_still_run_first_in_a_transaction(tworld):
+    """Migrations' RunSQL sends several commands at once: never pipelined (extended protocol)."""
+    with tworld.scope("a"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE pipeline_probe (n int) ON COMMIT DROP; INSERT INTO pipeline_probe VALUES (1)")
+        cur.execute("SELECT current_setting('app.tenant_id'), (SELECT count(*) FROM pipeline_probe)")
+        assert cur.fetchone() == (str(tworld.tenants["a"].pk), 1)

@@ -97,7 +97,10 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         want = self._sfe_settings_to_apply()
         if want is None:
             return execute(sql, params, many, context)
-        if isinstance(context["cursor"].cursor, psycopg.ServerCursor):  # no pipeline for those
+        if ";" in sql or isinstance(context["cursor"].cursor, psycopg.ServerCursor):
+            # Neither goes in a pipeline (extended protocol: one command per query; psycopg
+            # does not pipeline server-side cursors): the settings first, on their own. A
+            # ``;`` inside a literal only costs that statement the saved round trips.
             self._sfe_set(want)
             return execute(sql, params, many, context)
         # One round trip instead of three: psycopg's pipeline sends the transaction's BEGIN
