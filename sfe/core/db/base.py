@@ -92,54 +92,30 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
             return self._prepare_cursor(cursor)
 
     def _sfe_scope_wrapper(self, execute, sql, params, many, context):
-        if self._sfe_connecting:
-            return execute(sql, params, many, context)
-        want = self._sfe_settings_to_apply()
-        if want is None:
-            return execute(sql, params, many, context)
-        if ";" in sql or isinstance(context["cursor"].cursor, psycopg.ServerCursor):
-            # Neither goes in a pipeline (extended protocol: one command per query; psycopg
-            # does not pipeline server-side cursors): the settings first, on their own. A
-            # ``;`` inside a literal only costs that statement the saved round trips.
-            self._sfe_set(want)
-            return execute(sql, params, many, context)
-        # One round trip instead of three: psycopg's pipeline sends the transaction's BEGIN
-        # (when this is its first statement), the settings and the statement together, and
-        # reads the three results at the end of the block. An error of the statement is
-        # raised there, mapped to Django's exceptions as a plain execute() would have it.
-        with self.wrap_database_errors, self.connection.pipeline():
-            self._sfe_set(want)
-            return execute(sql, params, many, context)
-
-    def _sfe_settings_to_apply(self) -> tuple[str, str, str, str] | None:
-        """The settings this transaction still needs (None: nothing to send)."""
-        self.ensure_connection()
-        want = transaction_settings()
-        if self.connection.info.transaction_status == pq.TransactionStatus.IDLE:
-            self._sfe_applied = None  # a transaction ended: its local settings are gone
-        if want == self._sfe_applied:
-            return None
-        if not self.in_atomic_block:
-            if want[0] == "":
-                return None  # no tenant and no transaction: nothing to carry
-            raise TenantScopeError(
-                "Tenant-scoped database work must run inside transaction.atomic(): "
-                "a transaction-local tenant setting would be lost after one statement."
-            )
-        return want
-
-    def _sfe_set(self, want: tuple[str, str, str, str]) -> None:
-        self.connection.execute(_SET_SQL, want)
-        self._sfe_applied = want
+        if not self._sfe_connecting:
+            self.apply_tenant_settings()
+        return execute(sql, params, many, context)
 
     def apply_tenant_settings(self) -> None:
         """Make the transaction's settings match the current tenant and audit context.
 
         Call it before using a raw psycopg cursor (COPY), which bypasses the wrapper.
         """
-        want = self._sfe_settings_to_apply()
-        if want is not None:
-            self._sfe_set(want)
+        self.ensure_connection()
+        want = transaction_settings()
+        if self.connection.info.transaction_status == pq.TransactionStatus.IDLE:
+            self._sfe_applied = None  # a transaction ended: its local settings are gone
+        if want == self._sfe_applied:
+            return
+        if not self.in_atomic_block:
+            if want[0] == "":
+                return  # no tenant and no transaction: nothing to carry
+            raise TenantScopeError(
+                "Tenant-scoped database work must run inside transaction.atomic(): "
+                "a transaction-local tenant setting would be lost after one statement."
+            )
+        self.connection.execute(_SET_SQL, want)
+        self._sfe_applied = want
 
     def _savepoint_rollback(self, sid):
         super()._savepoint_rollback(sid)
