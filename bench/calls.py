@@ -113,7 +113,11 @@ def cmd_prepare(args) -> dict:
         team = [m.pk for m in team_for(manager.user, day) if m.pk != manager.pk]
         rep.user.membership = rep
         hcp = Hcp.objects.visible_to(rep.user).filter(status="active").order_by("pk").first()
-        brands = list(Brand.objects.filter(is_active=True).order_by("name")[:2])
+        # Two products with a key message each where the tenant has them (the form's usual
+        # content: products in order, each with what was said).
+        with_messages = KeyMessage.objects.filter(is_active=True).values("brand_id")
+        brands = (list(Brand.objects.filter(is_active=True, pk__in=with_messages).order_by("name")[:2])
+                  or list(Brand.objects.filter(is_active=True).order_by("name")[:2]))
         messages = {m.brand_id: m for m in KeyMessage.objects.filter(brand__in=brands, is_active=True).order_by("pk")}
         products = [(str(b.code), str(messages[b.pk].code) if b.pk in messages else "") for b in brands]
     return {"tenant": tenant.pk, "today": day.isoformat(), "rep": rep.pk, "rep_user": rep.user_id,
@@ -190,6 +194,7 @@ def bench_calls(b) -> list[dict]:
     t = data.tenant_info(b.owner, TENANT)
     seeded = data.top_up_calls(b.owner, t, CALLS[b.size])
     data.remove_tagged(b.owner, t)  # what an interrupted earlier run left
+    data.ensure_key_messages(b.owner, t)
     prep = _sub(b, "prepare")
     app_role = psycopg.conninfo.conninfo_to_dict(b.app)["user"]
     data.make_baseline_tables(b.owner, app_role)

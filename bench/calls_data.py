@@ -139,8 +139,24 @@ def remove_tagged(owner: str, t: dict) -> int:
         conn.execute(f"DELETE FROM calls_followup WHERE tenant_id = %(t)s AND (call_id IN ({ids}) "
                      f"OR title LIKE %(tag)s)", p)
         n = conn.execute("DELETE FROM calls_call WHERE tenant_id = %(t)s AND notes LIKE %(tag)s", p).rowcount
+        conn.execute("DELETE FROM calls_keymessage WHERE tenant_id = %(t)s AND text LIKE %(tag)s", p)
         conn.commit()
     return n
+
+
+def ensure_key_messages(owner: str, t: dict, brands: int = 2) -> int:
+    """A key message (tagged) for each of the first ``brands`` active brands by name, when the
+    tenant has no active key message at all (a bench database seeded before the demo had
+    them): the submitted call then carries products *with* their key messages."""
+    with psycopg.connect(owner) as conn:
+        rows = conn.execute(
+            "INSERT INTO calls_keymessage (tenant_id, code, brand_id, text, position, is_active, updated_at) "
+            "SELECT %(t)s, gen_random_uuid(), b.id, %(tag)s || ' key message', 1, true, now() "
+            "FROM (SELECT id FROM products_brand WHERE tenant_id = %(t)s AND is_active ORDER BY name LIMIT %(n)s) b "
+            "WHERE NOT EXISTS (SELECT 1 FROM calls_keymessage k WHERE k.tenant_id = %(t)s AND k.is_active)",
+            {"t": t["id"], "tag": TAG, "n": brands}).rowcount
+        conn.commit()
+    return rows
 
 
 def add_overdue_tasks(owner: str, t: dict, rep_id: int, n: int) -> int:
