@@ -113,11 +113,10 @@ def cmd_prepare(args) -> dict:
         team = [m.pk for m in team_for(manager.user, day) if m.pk != manager.pk]
         rep.user.membership = rep
         hcp = Hcp.objects.visible_to(rep.user).filter(status="active").order_by("pk").first()
-        # Two products with a key message each where the tenant has them (the form's usual
-        # content: products in order, each with what was said).
+        # Two products with a key message each (the form's usual content; the bench makes the
+        # messages when the database has none: ``calls_data.ensure_key_messages``).
         with_messages = KeyMessage.objects.filter(is_active=True).values("brand_id")
-        brands = (list(Brand.objects.filter(is_active=True, pk__in=with_messages).order_by("name")[:2])
-                  or list(Brand.objects.filter(is_active=True).order_by("name")[:2]))
+        brands = list(Brand.objects.filter(is_active=True, pk__in=with_messages).order_by("name")[:2])
         messages = {m.brand_id: m for m in KeyMessage.objects.filter(brand__in=brands, is_active=True).order_by("pk")}
         products = [(str(b.code), str(messages[b.pk].code) if b.pk in messages else "") for b in brands]
     return {"tenant": tenant.pk, "today": day.isoformat(), "rep": rep.pk, "rep_user": rep.user_id,

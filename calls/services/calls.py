@@ -22,7 +22,6 @@ never blocks. ``is_far`` / ``is_late`` are the manager's flags.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
@@ -38,23 +37,16 @@ from ..models.calls import CallSource, CallStatus
 from ..visibility import territory_of
 from . import checks, fast
 from .inputs import CallInput, CallValues, resolve_call_values
+from .rows import call_code, follow_up_due, stamp_saved
 from .settings import settings_get
 
 REASON_MAX = 300
-FOLLOW_UP_DAYS = 7
 
 
 class _TooLate(Exception):
     def __init__(self, call_id: int, days: int):
         super().__init__(call_id)
         self.call_id, self.days = call_id, days
-
-
-def _code(code) -> uuid.UUID:
-    try:
-        return code if isinstance(code, uuid.UUID) else uuid.UUID(str(code).strip())
-    except (ValueError, AttributeError):
-        raise ValidationError({"code": _("The form's code is missing or not valid; reload the form.")}) from None
 
 
 def call_save(*, rep, code, data: CallInput | CallValues, submit: bool, reason: str = "", edit: bool = False,
@@ -81,7 +73,7 @@ def call_save(*, rep, code, data: CallInput | CallValues, submit: bool, reason: 
 
 @transaction.atomic
 def _call_save(*, rep, code, data: CallInput, submit: bool, reason: str, edit: bool, source: str):
-    code = _code(code)
+    code = call_code(code)
     tenant = current_tenant()
     settings = settings_get()
     now = timezone.now()
@@ -143,11 +135,8 @@ def _write(call: Call | None, *, rep, code, data: CallInput, day, submit, source
     _checkin(call, data, settings, now)
     if was_submitted:
         call.edit_count += 1
-    elif submit:
-        call.status, call.submitted_at, call.source = CallStatus.SUBMITTED, now, source
-        call.is_late = now - call.at > dt.timedelta(hours=settings.late_hours)
     else:
-        call.status, call.source = CallStatus.DRAFT, source
+        stamp_saved(call, submit=submit, source=source, late_hours=settings.late_hours, now=now)
     try:
         with transaction.atomic():
             call.save()
@@ -194,7 +183,7 @@ def _follow_up(call: Call, data: CallInput, rep) -> None:
     if not data.next_step:
         return
     task = FollowUp.objects.filter(call=call).order_by("pk").first()
-    due = data.next_step_due or current_tenant().today() + dt.timedelta(days=FOLLOW_UP_DAYS)
+    due = follow_up_due(data.next_step_due, current_tenant().today())
     if task is None:
         FollowUp.objects.create(assignee=rep, hcp=call.hcp, call=call, title=data.next_step, due_date=due)
     elif task.done_at is None and (task.title != data.next_step or (data.next_step_due and task.due_date != due)):

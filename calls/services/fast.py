@@ -28,10 +28,10 @@ is written, and the general path runs: it alone words every refusal.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
@@ -45,6 +45,7 @@ from ..models import Call, CallSettings, FollowUp, KeyMessage
 from ..models.calls import CallStatus, CallType
 from . import checks
 from .inputs import CallValues, ProductInput
+from .rows import call_code, follow_up_due, stamp_saved
 
 #: False: every call takes the general path (the tests compare what the two write).
 ENABLED = True
@@ -137,13 +138,6 @@ def write_sql(*, products: bool, messages: bool, task: bool) -> str:
                     _INSERT_TASK if task else "", "\nSELECT c.id FROM c"])
 
 
-def _new_call_code(code) -> uuid.UUID | None:
-    try:
-        return code if isinstance(code, uuid.UUID) else uuid.UUID(str(code).strip())
-    except (ValueError, AttributeError):
-        return None
-
-
 def _insert_values(db, prefix: str, obj, fields) -> dict:
     """What ``save()`` would send for ``obj`` (``auto_now`` stamps included)."""
     return {f"{prefix}{f.attname}": f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields}
@@ -153,8 +147,11 @@ def call_new(*, rep, code, values: CallValues, submit: bool, source: str, reason
     """Make the new call ``code`` of ``rep`` from ``values`` in two statements; None when this
     is not the common case or any check fails (nothing written: take the general path)."""
     data = values.data
-    code = _new_call_code(code)
-    if (not ENABLED or code is None or data.at is None or data.call_type == CallType.GROUP or values.hcp is None
+    try:
+        code = call_code(code)
+    except ValidationError:
+        return None  # the general path words it
+    if (not ENABLED or data.at is None or data.call_type == CallType.GROUP or values.hcp is None
             or values.attendees or data.checkin_lat is not None or not rep.is_active):
         return None
     t, tenant = require_tenant_id(), current_tenant()
@@ -204,7 +201,7 @@ def call_new(*, rep, code, values: CallValues, submit: bool, source: str, reason
         if task:
             params.update(_insert_values(db, "f_", FollowUp(
                 tenant_id=t, assignee_id=rep.pk, hcp_id=hcp_id, title=data.next_step,
-                due_date=data.next_step_due or tenant.today() + dt.timedelta(days=_follow_up_days())), _TASK_FIELDS))
+                due_date=follow_up_due(data.next_step_due, tenant.today())), _TASK_FIELDS))
         sql = write_sql(products=bool(products), messages=bool(params["messages"]), task=task)
         with audit_reason(reason):  # as calls._call_save writes
             cursor.execute(sql, params)
@@ -234,15 +231,6 @@ def _call(rep, code, data, *, t, day, now, submit, source, settings, hcp_id, ins
     call = Call(tenant_id=t, code=code, rep=rep, call_type=data.call_type, at=data.at, day=day, hcp_id=hcp_id,
                 institution_id=institution_id, department_id=department_id, duration_min=data.duration_min,
                 notes=data.notes, next_step=data.next_step, co_visitor_id=visitor_id, territory_id=territory_id)
-    if submit:
-        call.status, call.submitted_at, call.source = CallStatus.SUBMITTED, now, source
-        call.is_late = now - call.at > dt.timedelta(hours=settings.late_hours)
-    else:
-        call.status, call.source = CallStatus.DRAFT, source
+    stamp_saved(call, submit=submit, source=source, late_hours=settings.late_hours, now=now)
     return call
 
-
-def _follow_up_days() -> int:
-    from .calls import FOLLOW_UP_DAYS  # calls imports this module
-
-    return FOLLOW_UP_DAYS

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from customers.validation import text
 
 from ..models import FollowUp
-from .calls import FOLLOW_UP_DAYS
+from .rows import follow_up_due
 
 TITLE_MAX = 300
 
@@ -38,7 +38,7 @@ def follow_up_create(*, by, title: str, assignee=None, hcp=None, due_date: dt.da
     if len(title) > TITLE_MAX:
         raise ValidationError({"title": _("Use at most %(n)s characters.") % {"n": TITLE_MAX}})
     today = current_tenant().today()
-    due = due_date or today + dt.timedelta(days=FOLLOW_UP_DAYS)
+    due = follow_up_due(due_date, today)
     if due < today - dt.timedelta(days=365):
         raise ValidationError({"due_date": _("The due date is too far in the past.")})
     extra = {"code": code} if code is not None else {}
