@@ -18,8 +18,8 @@ adoption bands, a score stores its tenth of the 0–100 scale (``score_band`` 1�
 night in which nothing moved rewrites nothing.
 
 Arithmetic is ``numeric`` throughout (no floating point at a cut-off): a percent rank is
-``(rank − 1) × 100 / (n − 1)`` with ``rank()`` and ``count()`` windows (what
-``percent_rank()`` computes, but exact), cut by ``width_bucket`` over the thresholds array.
+``(rank − 1) × 100 / (n − 1)`` (what ``percent_rank()`` computes, but exact; ``rank`` counted over the
+distinct values: ``_ranked``), cut by ``width_bucket`` over the thresholds array.
 """
 
 from __future__ import annotations
@@ -108,24 +108,47 @@ def compute_sql(definition: dict, kind: str, *, tenant_id: int, line_id: int | N
     base = (f"SELECT c.id, c.tier AS customer_tier, ({pop}) AS in_pop, {', '.join(values)} "
             f"FROM {TABLES[kind]} c {' '.join(joins)} WHERE c.tenant_id = %(tenant)s")
     if definition["method"] == "matrix":
-        body = _matrix(definition, index, params, base)
+        body = _matrix(definition, index, params, base, ctes)
     else:
-        body = _score(definition, index, params, base)
+        body = _score(definition, index, params, base, ctes)
     with_clause = f"WITH {', '.join(ctes)} " if ctes else ""
     return Compiled(with_clause + body, params)
 
 
-def _windows(parts: list[str], i: int, *, ranks: bool = False, bounds: bool = False) -> None:
+def _bounds(parts: list[str], i: int) -> None:
     over = "OVER (PARTITION BY in_pop)"
-    if ranks:
-        parts += [f"rank() OVER (PARTITION BY in_pop ORDER BY v{i}) AS r{i}", f"count(v{i}) {over} AS n{i}"]
-    if bounds:
-        parts += [f"min(v{i}) {over} AS lo{i}", f"max(v{i}) {over} AS hi{i}"]
+    parts += [f"min(v{i}) {over} AS lo{i}", f"max(v{i}) {over} AS hi{i}"]
 
 
-def _matrix(definition: dict, index: dict, params: dict, base: str) -> str:
-    windows: list[str] = []
-    ranked_measures: set[int] = set()
+def _ranked(base: str, ranks: list[int], windows: list[str], ctes: list[str]) -> str:
+    """Every customer row of ``base`` with ``r{i}`` (its value's ``rank()`` in its population
+    part) and ``n{i}`` (non-missing values in that part) for each ``i`` of ``ranks``, and the
+    ``windows`` columns.
+
+    The ranks are counted over the *distinct* values, not by sorting every customer: one
+    ``GROUP BY (in_pop, v)`` (a hash aggregate), a running sum over the few distinct values
+    (``rank`` = customers with a smaller value + 1, what ``rank()`` gives peers), joined back
+    by value. A measure shared by many customers (an institution's sales for each of its
+    HCPs, a count of calls) has far fewer values than customers; measured at 1,000,000 HCPs
+    over 60,000 institutions' sales, the window functions' sort of every row took 2.3–3 s.
+    A customer without a value gets no rank (the bands treat it as missing before reading
+    the rank)."""
+    if not ranks:
+        return f"SELECT b.*{''.join(', ' + w for w in windows)} FROM ({base}) b"
+    ctes.append(f"base AS MATERIALIZED ({base})")
+    joins = []
+    for i in ranks:
+        ctes.append(
+            f"g{i} AS (SELECT in_pop, v{i}, (sum(k) OVER (PARTITION BY in_pop ORDER BY v{i}) - k + 1)::bigint AS r{i}, "
+            f"(sum(k) OVER (PARTITION BY in_pop))::bigint AS n{i} "
+            f"FROM (SELECT in_pop, v{i}, count(*) AS k FROM base WHERE v{i} IS NOT NULL GROUP BY in_pop, v{i}) x)")
+        joins.append(f"LEFT JOIN g{i} ON g{i}.in_pop = b.in_pop AND g{i}.v{i} = b.v{i}")
+    cols = "".join(f", g{i}.r{i}, g{i}.n{i}" for i in ranks) + "".join(", " + w for w in windows)
+    return f"SELECT b.*{cols} FROM base b {' '.join(joins)}"
+
+
+def _matrix(definition: dict, index: dict, params: dict, base: str, ctes: list[str]) -> str:
+    ranked_measures: list[int] = []
     bands = {}
     for axis in ("potential", "adoption"):
         spec = definition[axis]
@@ -133,8 +156,7 @@ def _matrix(definition: dict, index: dict, params: dict, base: str) -> str:
         params[f"th_{axis}"] = _decimal_list(spec["thresholds"])
         if spec["by"] == "percentile":
             if i not in ranked_measures:
-                _windows(windows, i, ranks=True)
-                ranked_measures.add(i)
+                ranked_measures.append(i)
             position = _percent_rank(i)
         else:
             position = f"v{i}"
@@ -142,7 +164,7 @@ def _matrix(definition: dict, index: dict, params: dict, base: str) -> str:
     grid = definition["grid"]
     params["grid"] = [tier for row in grid for tier in row]
     params["grid_cols"] = len(grid[0])
-    ranked = f"SELECT b.*{''.join(', ' + w for w in windows)} FROM ({base}) b"
+    ranked = _ranked(base, ranked_measures, [], ctes)
     banded = (f"SELECT id, customer_tier, in_pop, {bands['potential']} AS pb, {bands['adoption']} AS ab "
               f"FROM ({ranked}) r")
     return (
@@ -155,8 +177,9 @@ def _matrix(definition: dict, index: dict, params: dict, base: str) -> str:
     )
 
 
-def _score(definition: dict, index: dict, params: dict, base: str) -> str:
+def _score(definition: dict, index: dict, params: dict, base: str, ctes: list[str]) -> str:
     windows: list[str] = []
+    ranked_measures: list[int] = []
     terms = []
     rank_norm = definition.get("normalise", "percent_rank") == "percent_rank"
     total = Decimal(0)
@@ -166,14 +189,14 @@ def _score(definition: dict, index: dict, params: dict, base: str) -> str:
         total += w
         params[f"w{i}"] = w
         if rank_norm:
-            _windows(windows, i, ranks=True)
+            ranked_measures.append(i)
             norm = f"CASE WHEN v{i} IS NULL OR n{i} <= 1 THEN 0 ELSE (r{i} - 1)::numeric / (n{i} - 1) END"
         else:
-            _windows(windows, i, bounds=True)
+            _bounds(windows, i)
             norm = f"CASE WHEN v{i} IS NULL OR hi{i} = lo{i} THEN 0 ELSE (v{i} - lo{i}) / (hi{i} - lo{i}) END"
         terms.append(f"%(w{i})s::numeric * ({norm})")
     params["wsum"] = total
-    ranked = f"SELECT b.*{''.join(', ' + w for w in windows)} FROM ({base}) b"
+    ranked = _ranked(base, ranked_measures, windows, ctes)
     scored = (f"SELECT id, customer_tier, in_pop, round(100 * ({' + '.join(terms)}) / %(wsum)s::numeric, 4) AS score "
               f"FROM ({ranked}) r")
     cut = definition["cutoffs"]
