@@ -51,6 +51,9 @@ class Reference:
     #: Columns that, together with this field, must stay unique (the rows of the merged
     #: record that would collide are left on it, and undo finds them there).
     unique_with: tuple[str, ...] = field(default_factory=tuple)
+    #: An extra SQL condition on the row ``t`` that finds the merged record's rows through an
+    #: index the plain ``field = id`` cannot use (``%(frm)s`` is the merged record's id).
+    narrow: str = ""
 
 
 @dataclass(frozen=True)

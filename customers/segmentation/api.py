@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from customers.api import CappedPagination, service_error
-from customers.models import CustomerKind
+from customers.models import CustomerKind, Hcp, Institution
 from products.models import ProductLine
 from sfe.core.api import HasRole, TenantReadOnlyViewSet, TenantViewSet
 
@@ -102,14 +102,21 @@ class TierViewSet(_Base, mixins.ListModelMixin, TenantViewSet):
 
 def _run_filter(qs, name, value):
     run = SegmentationRun.objects.filter(code=value).first()
-    if run is None:
-        return qs.none()
-    return qs.filter(pk__in=selectors.run_changes(run).values("pk"))
+    return qs.filter(run=run) if run is not None else qs.none()
+
+
+def _customer_filter(qs, name, value):
+    """A customer's changes through the batches' span index (``selectors.changes_of``)."""
+    model = Hcp if name == "hcp" else Institution
+    customer = model.objects.filter(code=value).first()
+    return qs.filter(**{name: customer}, span__contains=customer.pk) if customer is not None else qs.none()
 
 
 class HistoryFilter(TierFilter):
     tier = django_filters.ChoiceFilter(field_name="to_tier", choices=[(t, t) for t in "ABCD"], label=_lazy("new tier"))
     run = django_filters.UUIDFilter(method=_run_filter, label=_lazy("run (code)"))
+    hcp = django_filters.UUIDFilter(method=_customer_filter, label=_lazy("HCP (code)"))
+    institution = django_filters.UUIDFilter(method=_customer_filter, label=_lazy("institution (code)"))
 
     class Meta:
         model = TierChange
@@ -123,9 +130,10 @@ class HistoryViewSet(_Base, mixins.ListModelMixin, TenantViewSet):
     model = TierChange
 
     def scope_queryset(self, qs):
-        # Newest first by id (rows are written in time order; pins wait for runs): the
-        # ``(tenant_id, id)`` key serves it, where ``-at, -id`` would sort a whole run's rows.
-        return qs.select_related("product_line", "hcp", "institution", "by__user", "run").order_by("-id")
+        # Newest first by batch and position (batches are written in time order; pins wait
+        # for runs): the batches' ``(tenant_id, id)`` key serves it, unnesting page by page.
+        return qs.select_related("product_line", "hcp", "institution", "by__user", "run").order_by(
+            *selectors.NEWEST_FIRST)
 
 
 @extend_schema_view(list=extend_schema(tags=TAGS, summary="Pinned tiers, newest pin first"))

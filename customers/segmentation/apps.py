@@ -20,5 +20,5 @@ class SegmentationConfig(AppConfig):
         # survivor (rows that would repeat one of the survivor's stay behind; undo finds them).
         for kind in ("hcp", "institution"):
             register_reference(Reference("segmentation.CustomerTier", kind, kind, unique_with=("purpose", "product_line")))
-            register_reference(Reference("segmentation.TierChange", kind, kind))
+            register_reference(Reference("segmentation.TierChange", kind, kind, narrow="t.span @> %(frm)s::bigint"))
             register_reference(Reference("segmentation.TargetListMember", kind, kind, unique_with=("target_list",)))

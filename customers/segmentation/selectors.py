@@ -68,9 +68,15 @@ def tier_of(customer, product_line=None, purpose: str = Purpose.TIER) -> Custome
     return CustomerTier.objects.filter(**_customer_filter(customer), purpose=purpose, **line).first()
 
 
+def changes_of(customer) -> QuerySet[TierChange]:
+    """The customer's tier changes, found through the batches' ``(tenant, span)`` index (a
+    filter on the customer alone would unnest every batch: ``models/history.py``)."""
+    return TierChange.objects.filter(**_customer_filter(customer), span__contains=customer.pk)
+
+
 def tier_history(customer, *, product_line=None, purpose: str | None = None, limit: int = 50) -> list[TierChange]:
     """Newest first: every change of the customer's tiers (runs and pins), with who or which run."""
-    qs = TierChange.objects.filter(**_customer_filter(customer))
+    qs = changes_of(customer)
     if product_line is not None:
         qs = qs.filter(product_line=product_line)
     if purpose:
@@ -115,6 +121,11 @@ def pins(*, product_line=None, kind: str | None = None, purpose: str = Purpose.T
     return qs.select_related("product_line", "hcp", "institution", "pinned_by__user").order_by("-pinned_at", "-id")
 
 
+#: Newest change first: by batch, then position in it — what the batches' keys give without
+#: unnesting them all (``TierChange.id`` orders the same, but the planner cannot know it).
+NEWEST_FIRST = ("-batch_id", "-position")
+
+
 # --------------------------------------------------------------------------- runs
 
 
@@ -150,14 +161,9 @@ def run_status(run: SegmentationRun) -> dict:
 
 
 def run_changes(run: SegmentationRun) -> QuerySet[TierChange]:
-    """The tier changes a run wrote, newest first (through the ``(tenant, at)`` index: a run's
-    rows all carry one moment between its start and its finish)."""
-    qs = TierChange.objects.filter(run=run)
-    if run.started_at:
-        qs = qs.filter(at__gte=run.started_at)
-    if run.finished_at:
-        qs = qs.filter(at__lte=run.finished_at)
-    return qs.select_related("product_line", "hcp", "institution").order_by("-id")
+    """The tier changes a run wrote, newest first (its batches through the ``(tenant, run)``
+    index, each unnested in turn: ``NEWEST_FIRST``)."""
+    return TierChange.objects.filter(run=run).select_related("product_line", "hcp", "institution").order_by(*NEWEST_FIRST)
 
 
 def run_in_progress(*, product_line=None, purpose: str = "tier") -> bool:

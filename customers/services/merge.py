@@ -90,8 +90,8 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _registered(kind: str) -> list[tuple[str, str, str]]:
-    """Later apps' references as (table, column, condition), minus those built in."""
+def _registered(kind: str) -> list[tuple[str, str, str, str]]:
+    """Later apps' references as (table, column, condition, narrow), minus those built in."""
     builtin = {(t, c) for t, c, _cond in BUILTIN[kind]}
     out = []
     for ref in registry.references(kind):
@@ -106,7 +106,7 @@ def _registered(kind: str) -> list[tuple[str, str, str]]:
             same = " AND ".join(f"u.{_q(c)} IS NOT DISTINCT FROM t.{_q(c)}" for c in cols)
             condition = (f"NOT EXISTS (SELECT 1 FROM {_q(table)} u WHERE u.tenant_id = t.tenant_id "
                          f"AND u.{_q(column)} = %(to)s AND {same})")
-        out.append((table, column, condition))
+        out.append((table, column, condition, ref.narrow))
     return out
 
 
@@ -118,8 +118,11 @@ class _Mover:
         self.frm, self.to = frm, to
         self.steps: list[dict] = []
 
-    def move(self, table: str, column: str, condition: str = "") -> None:
-        where = f" AND {condition}" if condition else ""
+    def move(self, table: str, column: str, condition: str = "", narrow: str = "") -> None:
+        """``condition``: which of the merged record's rows move (the others stay, and are
+        written down); ``narrow``: how to find them through an index (``Reference.narrow``)."""
+        mine = f" AND {narrow}" if narrow else ""
+        where = f"{mine} AND {condition}" if condition else mine
         params = {"t": self.tenant_id, "frm": self.frm, "to": self.to}
         with connection.cursor() as cur:
             cur.execute(f"UPDATE {_q(table)} t SET {_q(column)} = %(to)s "
@@ -127,8 +130,8 @@ class _Mover:
             ids = sorted(r[0] for r in cur.fetchall())
             kept: list[int] = []
             if condition:  # what stayed behind, for the record (undo leaves it where it is)
-                cur.execute(f"SELECT t.id FROM {_q(table)} t WHERE t.tenant_id = %(t)s AND t.{_q(column)} = %(frm)s",
-                            params)
+                cur.execute(f"SELECT t.id FROM {_q(table)} t WHERE t.tenant_id = %(t)s AND t.{_q(column)} = %(frm)s"
+                            f"{mine}", params)
                 kept = sorted(r[0] for r in cur.fetchall())
         self.steps.append({"table": table, "column": column, "from": self.frm, "to": self.to, "ids": ids,
                            **({"kept": kept} if kept else {})})
@@ -199,11 +202,11 @@ def merge(*, survivor: Hcp | Institution, merged: Hcp | Institution, by, reason:
     kind = kind_of(survivor)
     with audit_reason(reason):
         mover = _Mover(frm=merged.pk, to=survivor.pk)
-        for table, column, condition in [*BUILTIN[kind], *_registered(kind)]:
+        for table, column, condition, *narrow in [*BUILTIN[kind], *_registered(kind)]:
             if table == "departments":
                 _departments(mover)
             else:
-                mover.move(table, column, condition)
+                mover.move(table, column, condition, *narrow)
         pair = (min(survivor.pk, merged.pk), max(survivor.pk, merged.pk))
         candidates = DuplicateCandidate.objects.filter(state=DuplicateCandidate.State.OPEN).filter(
             Q(hcp_a_id=pair[0], hcp_b_id=pair[1]) if kind == CustomerKind.HCP

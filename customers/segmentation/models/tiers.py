@@ -9,10 +9,7 @@ room on each page, so those updates are HOT (no index entries written). A custom
 row. No audit trigger: these are derived rows written in bulk, and every change of the
 effective tier is a ``TierChange`` row (which run or who, when, from, to, why).
 
-``TierChange`` is append-only and written by the same statements that change tiers (up to
-a million rows a night): its references carry no foreign-key constraints (each would cost
-a lookup and a row lock on the customer per inserted row); the writer takes every id from
-rows it has just read in the same transaction.
+The history of those changes is in ``history`` (``TierChangeSet``, read as ``TierChange``).
 """
 
 from __future__ import annotations
@@ -141,87 +138,3 @@ class SegmentationRun(TenantOwned, Coded):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-
-class TierChange(TenantOwned):
-    """One change of a customer's effective tier: append-only history, written a million rows
-    at a time by a recompute (one ``INSERT … SELECT``).
-
-    No column here is a checked foreign key: the rows only record ids (the tenant's is
-    enforced by row-level security's ``WITH CHECK``; customers, lines, runs and members are
-    never deleted, only deactivated or merged — a merge moves the rows). Per-row foreign-key
-    checks cost more than the rows themselves: measured at 963,671 changes, the deferred
-    checks of the tenant and member keys took 8.9 s at commit, the INSERT 11.1 s.
-    """
-
-    audit_trigger = False
-    tenant_key = False  # nothing points at a history row: one index less to write per change
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.DO_NOTHING, editable=False, related_name="+",
-                               db_index=False, db_constraint=False)
-
-    class Kind(models.TextChoices):
-        COMPUTED = "computed", _("Recomputed")
-        PINNED = "pinned", _("Pinned by hand")
-        UNPINNED = "unpinned", _("Pin removed")
-
-    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.TIER)
-    product_line = models.ForeignKey("products.ProductLine", on_delete=models.DO_NOTHING, null=True, blank=True,
-                                     related_name="+", db_index=False, db_constraint=False)
-    hcp = models.ForeignKey("customers.Hcp", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
-                            db_index=False, db_constraint=False)
-    institution = models.ForeignKey("customers.Institution", on_delete=models.DO_NOTHING, null=True, blank=True,
-                                    related_name="+", db_index=False, db_constraint=False)
-    from_tier = models.CharField(_("from"), max_length=1, blank=True, default="")
-    to_tier = models.CharField(_("to"), max_length=1, blank=True, default="")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    run = models.ForeignKey(SegmentationRun, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
-                            db_index=False, db_constraint=False)
-    by = models.ForeignKey("accounts.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                           db_index=False, db_constraint=False)
-    at = models.DateTimeField()
-    #: Why a run moved it: the rule's version and the bands before and after (plain columns,
-    #: not JSON: building a JSON value per row doubled the cost of writing a million of them).
-    rule_version = models.PositiveIntegerField(null=True, blank=True)
-    from_potential_band = models.SmallIntegerField(null=True, blank=True)
-    to_potential_band = models.SmallIntegerField(null=True, blank=True)
-    from_adoption_band = models.SmallIntegerField(null=True, blank=True)
-    to_adoption_band = models.SmallIntegerField(null=True, blank=True)
-    from_score_band = models.SmallIntegerField(null=True, blank=True)
-    to_score_band = models.SmallIntegerField(null=True, blank=True)
-    reason = models.CharField(_("reason"), max_length=300, blank=True, default="")
-
-    class Meta:
-        verbose_name = _("tier change")
-        ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(models.F("tenant"), models.F("hcp"), models.F("at").desc(), name="tierchange_tenant_hcp",
-                         condition=Q(hcp__isnull=False)),
-            models.Index(models.F("tenant"), models.F("institution"), models.F("at").desc(),
-                         name="tierchange_tenant_inst", condition=Q(institution__isnull=False)),
-            # Newest first, and a run's changes: they all carry one ``at`` between the run's
-            # start and finish (``selectors.run_changes``), so no index on ``run`` is needed.
-            models.Index(models.F("tenant"), models.F("at").desc(), name="tierchange_tenant_recent"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.from_tier or '-'} → {self.to_tier or '-'}"
-
-    @property
-    def customer_id(self) -> int:
-        return self.hcp_id or self.institution_id
-
-    @property
-    def why(self) -> dict:
-        """The inputs that moved it: ``{"potential_band": [1, 3], …}`` (bands that were or are
-        set), ``left_population`` when the customer left the rule's customers, the rule's
-        ``version``; empty for pins (their ``reason`` says why)."""
-        if self.kind != self.Kind.COMPUTED:
-            return {}
-        out: dict = {"version": self.rule_version}
-        for band in ("potential_band", "adoption_band", "score_band"):
-            pair = [getattr(self, f"from_{band}"), getattr(self, f"to_{band}")]
-            if pair != [None, None]:
-                out[band] = pair
-        if not self.to_tier:
-            out["left_population"] = True
-        return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,8 @@ from customers.models import Hcp, Status
 from customers.validation import text
 
 from ..definition import TIERS
-from ..models import CustomerTier, Purpose, TierChange
+from ..models import CustomerTier, Purpose, TierChange, TierChangeBatch
+from ..models.history import NO_TIER
 from .locks import try_xact_lock
 from .rules import settings_get
 
@@ -44,6 +46,14 @@ def _lock(purpose: str, product_line) -> None:
 def _sync_customer(customer, purpose: str, product_line, tier: str) -> None:
     if purpose == Purpose.TIER and product_line is not None and settings_get().primary_product_line_id == product_line.pk:
         type(customer).objects.filter(pk=customer.pk).exclude(tier=tier).update(tier=tier)
+
+
+def _record(customer, purpose: str, product_line, old: str, new: str, kind: str, by, at, reason: str) -> None:
+    """The history of a pin or an unpin: a batch of one change (``models/history.py``)."""
+    TierChangeBatch.objects.create(
+        purpose=purpose, product_line=product_line, customer_kind=_customer_field(customer), kind=kind, by=by,
+        at=at, reason=reason, span=NumericRange(customer.pk, customer.pk, "[]"), customers=[customer.pk],
+        from_tiers=old or NO_TIER, to_tiers=new or NO_TIER)
 
 
 def _reason(reason: str, *, required: bool) -> str:
@@ -78,8 +88,7 @@ def tier_pin(*, customer, tier: str, reason: str, by, product_line=None, purpose
     if old != tier:
         row.changed_at = now
     row.save()
-    TierChange.objects.create(**{field: customer}, purpose=purpose, product_line=product_line, from_tier=old,
-                              to_tier=tier, kind=TierChange.Kind.PINNED, by=by, at=now, reason=reason)
+    _record(customer, purpose, product_line, old, tier, TierChange.Kind.PINNED, by, now, reason)
     _sync_customer(customer, purpose, product_line, tier)
     return row
 
@@ -97,8 +106,7 @@ def tier_unpin(*, customer, by, product_line=None, reason: str = "", purpose: st
         raise ValidationError({"tier": _("This customer's tier is not pinned.")})
     now = timezone.now()
     old, new = row.tier, row.computed_tier
-    TierChange.objects.create(**{field: customer}, purpose=purpose, product_line=product_line, from_tier=old,
-                              to_tier=new, kind=TierChange.Kind.UNPINNED, by=by, at=now, reason=reason)
+    _record(customer, purpose, product_line, old, new, TierChange.Kind.UNPINNED, by, now, reason)
     _sync_customer(customer, purpose, product_line, new)
     if not new:
         row.delete()
