@@ -159,7 +159,7 @@ def cmd_prepare(args) -> dict:
         first = recompute_now(product_line=line)
     with psycopg.connect(args.owner, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE segmentation_customertier")
-        conn.execute("VACUUM ANALYZE segmentation_tierchange")
+        conn.execute("VACUUM ANALYZE segmentation_tierchangebatch")
     return {"tenant": tenant.pk, "line": line.pk, "today": today.isoformat(), "hcps": hcps, "institutions": insts,
             "calls": calls, "sales_rows": sales, "first_run_s": round(time.perf_counter() - started, 2),
             "first_run_changes": first.tier_changes}
