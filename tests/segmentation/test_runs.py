@@ -134,5 +134,5 @@ def test_a_run_keeps_the_seconds_of_each_statement_and_leaves_the_session_settin
             cur.execute("SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')")
             assert cur.fetchone() == before
     seconds = run.counts["tier:hcp"]["seconds"]
-    assert {"diff", "update", "delete", "insert", "history"} <= set(seconds), seconds
+    assert {"write", "customers"} <= set(seconds), seconds  # the primary line: its customers' column too
     assert all(isinstance(v, float) and v >= 0 for v in seconds.values()), seconds

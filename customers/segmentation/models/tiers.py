@@ -7,9 +7,9 @@ rank, so a night in which nothing moved writes nothing; it is written only where
 changed, and in place: no index names a column a run changes, and ``fillfactor`` 70 leaves
 room on each page, so those updates are HOT (no index entries written). A customer without a tier has no
 row. No audit trigger: these are derived rows written in bulk, and every change of the
-effective tier is a ``TierChange`` row (which run or who, when, from, to, why).
+effective tier is recorded as a ``TierChange`` (which run or who, when, from, to, why).
 
-The history of those changes is in ``history`` (``TierChangeSet``, read as ``TierChange``).
+The history of those changes is in ``history`` (``TierChangeBatch``, read as ``TierChange``).
 """
 
 from __future__ import annotations
