@@ -134,7 +134,7 @@ class _Mover:
                             f"{mine}", params)
                 kept = sorted(r[0] for r in cur.fetchall())
         self.steps.append({"table": table, "column": column, "from": self.frm, "to": self.to, "ids": ids,
-                           **({"kept": kept} if kept else {})})
+                           **({"kept": kept} if kept else {}), **({"narrow": narrow} if narrow else {})})
 
     def remap(self, table: str, column: str, pairs_sql: str) -> None:
         """Repoint ``column`` per row through ``pairs_sql`` (old → new ids); each row's old
@@ -252,8 +252,11 @@ def _restore(step: dict, tenant_id: int) -> int:
             return cur.rowcount
         if not step["ids"]:
             return 0
-        cur.execute(f"UPDATE {table} t SET {column} = %s WHERE t.tenant_id = %s AND t.id = ANY(%s) AND t.{column} = %s",
-                    [step["from"], tenant_id, step["ids"], step["to"]])
+        # The rows are on the survivor now: ``narrow`` finds them there (its ``frm`` is theirs).
+        narrow = f" AND {step['narrow']}" if step.get("narrow") else ""
+        cur.execute(f"UPDATE {table} t SET {column} = %(back)s WHERE t.tenant_id = %(t)s AND t.id = ANY(%(ids)s) "
+                    f"AND t.{column} = %(frm)s{narrow}",
+                    {"back": step["from"], "t": tenant_id, "ids": step["ids"], "frm": step["to"]})
         return cur.rowcount
 
 
