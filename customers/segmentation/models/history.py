@@ -23,7 +23,9 @@ Reading them back:
 * newest first: by ``(batch, position)``, which follows the batch key backwards.
 
 A merge moves a change to the survivor through the view (an ``INSTEAD OF UPDATE`` trigger
-rewrites the element and widens the batch's span); nothing else updates history.
+rewrites the element and widens the batch's span); nothing else updates history. The view
+and the trigger are defined in ``migrations/0004_tier_history_batches.py``: ``TierChange.id``
+is the batch's id × ``ID_FACTOR`` + the position, letters ``NO_TIER`` read as ''.
 """
 
 from __future__ import annotations
@@ -160,44 +162,3 @@ class TierChange(TenantOwned):
         if not self.to_tier:
             out["left_population"] = True
         return out
-
-
-#: The view, and the trigger through which a merge moves a change (``migrations/0004``).
-VIEW_SQL = f"""
-CREATE VIEW segmentation_tierchange WITH (security_invoker = true) AS
-SELECT b.id * {ID_FACTOR} + u.position AS id, b.id AS batch_id, u.position::integer AS position, b.span,
-       b.tenant_id, b.purpose, b.product_line_id,
-       CASE WHEN b.customer_kind = 'hcp' THEN u.customer END AS hcp_id,
-       CASE WHEN b.customer_kind = 'institution' THEN u.customer END AS institution_id,
-       translate(u.from_tier, '{NO_TIER}', '')::varchar(1) AS from_tier,
-       translate(u.to_tier, '{NO_TIER}', '')::varchar(1) AS to_tier,
-       b.kind, b.run_id, b.by_id, b.at, b.rule_version,
-       u.from_potential_band, u.to_potential_band, u.from_adoption_band, u.to_adoption_band,
-       u.from_score_band, u.to_score_band, b.reason
-  FROM segmentation_tierchangebatch b
- CROSS JOIN LATERAL unnest(b.customers, string_to_array(b.from_tiers, NULL), string_to_array(b.to_tiers, NULL),
-                           b.from_potential_bands, b.to_potential_bands, b.from_adoption_bands,
-                           b.to_adoption_bands, b.from_score_bands, b.to_score_bands)
-       WITH ORDINALITY AS u(customer, from_tier, to_tier, from_potential_band, to_potential_band,
-                            from_adoption_band, to_adoption_band, from_score_band, to_score_band, position)
- WHERE u.customer IS NOT NULL;
-
-CREATE FUNCTION sfe_tierchange_move() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  c bigint := coalesce(NEW.hcp_id, NEW.institution_id);
-BEGIN
-  IF c IS NULL OR (NEW.hcp_id IS NULL) <> (OLD.hcp_id IS NULL) THEN
-    RAISE EXCEPTION 'a tier change moves to another customer of the same kind only';
-  END IF;
-  IF c IS DISTINCT FROM coalesce(OLD.hcp_id, OLD.institution_id) THEN
-    UPDATE segmentation_tierchangebatch b
-       SET customers[OLD.position] = c,
-           span = int8range(least(lower(b.span), c), greatest(upper(b.span), c + 1))
-     WHERE b.id = OLD.batch_id;
-  END IF;
-  RETURN NEW;
-END $$;
-
-CREATE TRIGGER sfe_tierchange_move INSTEAD OF UPDATE ON segmentation_tierchange
-   FOR EACH ROW EXECUTE FUNCTION sfe_tierchange_move();
-"""
