@@ -17,7 +17,9 @@ at the 50th/80th/95th percentiles, adoption = the HCP's calls of the last 12 mon
   of the same window query).
 
 Each case runs each side ``REPEATS`` times, alternating, and reports the medians (the same
-lone UPDATE took 12.5 s in one run and 22.3 s in the next on this machine).
+lone UPDATE took 12.5 s in one run and 22.3 s in the next on this machine; three runs of
+this bench on one morning measured it at 9.9, 14.4 and 12.8 s); the seconds of each run
+are in the notes, so the ratios of the pairs can be read too.
 
 The product line measured is not the tenant's primary one (no ``customers_hcp.tier``
 column to keep in step: both sides write the same table); its institution rule, if any, is
@@ -201,7 +203,7 @@ def _bench_tier_recompute(b, total: int) -> list[dict]:
                     "case 2 Celery": c2_celery["tier_changes"], "case 2 task": [r["tier_changes"] for r in c2_tasks],
                     "new table rows": [r["rows"] for r in news],
                     "new table rows differing from the product's": [r["differ_from_product"] for r in news]},
-        "seconds of each statement of the product's runs (diff, update, delete, insert, history)": {
+        "seconds of each statement of the product's runs (write: the MERGE and its history)": {
             "case 1 task": [r.get("statements") for r in c1_tasks], "case 2 task": [r.get("statements") for r in c2_tasks]},
         "run seconds inside the database (started → finished)": {
             "case 1 Celery": c1_celery["db_seconds"], "case 1 task": [r["db_seconds"] for r in c1_tasks],
