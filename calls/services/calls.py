@@ -93,7 +93,7 @@ def _call_save(*, rep, code, data: CallInput, submit: bool, reason: str, edit: b
     is_new = call is None or call.status == CallStatus.PLANNED
     day = checks.check_when(data, tenant, settings, errors, now=now, new=is_new)
     checks.check_customers(data, _user_of(rep), day, errors)
-    checks.check_products(data, errors)
+    checks.check_products(data, errors, kept=_kept_products(call))
     checks.check_text_and_people(data, rep, errors)
     if errors:
         raise ValidationError(errors)
@@ -101,6 +101,14 @@ def _call_save(*, rep, code, data: CallInput, submit: bool, reason: str, edit: b
         call = _write(call, rep=rep, code=code, data=data, day=day, submit=submit, source=source,
                       settings=settings, now=now)
     return call, True
+
+
+def _kept_products(call: Call | None) -> tuple[set, set]:
+    """The brand ids and key message ids ``call`` has already (none for a new call)."""
+    if call is None:
+        return set(), set()
+    rows = list(CallProduct.objects.filter(call=call).values_list("brand_id", "messages__key_message_id"))
+    return {brand for brand, _m in rows}, {message for _b, message in rows if message is not None}
 
 
 def _user_of(rep):

@@ -96,17 +96,27 @@ def _check_institution(data: CallInput, user, day: dt.date, errors: dict) -> Non
         errors.setdefault("institution", _("You do not see this institution on the day of the call."))
 
 
-def check_products(data: CallInput, errors: dict) -> None:
-    """Products in order, none twice; each key message belongs to its product."""
+def check_products(data: CallInput, errors: dict, *, kept: tuple[set, set] = (set(), set())) -> None:
+    """Products in order, none twice; each key message belongs to its product; a product or
+    key message an admin switched off is refused unless the call has it already (``kept``:
+    its brand ids and key message ids — an old call stays editable)."""
     seen = set()
+    kept_brands, kept_messages = kept
     for item in data.products:
         if item.brand.pk in seen:
             errors.setdefault("products", _("%(brand)s is in the call twice.") % {"brand": item.brand.name})
         seen.add(item.brand.pk)
+        if not item.brand.is_active and item.brand.pk not in kept_brands:
+            errors.setdefault("products", _("%(brand)s is no longer promoted: choose another product.")
+                              % {"brand": item.brand.name})
         wrong = [m.text for m in item.messages if m.brand_id != item.brand.pk]
         if wrong:
             errors.setdefault("products", _("“%(message)s” is not a key message of %(brand)s.")
                               % {"message": wrong[0], "brand": item.brand.name})
+        retired = [m.text for m in item.messages if not m.is_active and m.pk not in kept_messages]
+        if retired:
+            errors.setdefault("products", _("“%(message)s” is no longer a key message in use.")
+                              % {"message": retired[0]})
 
 
 def check_text_and_people(data: CallInput, rep, errors: dict) -> None:

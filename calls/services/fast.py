@@ -85,7 +85,7 @@ SELECT
     -- calls.visibility.territory_of: the first territory held, by path
     (SELECT held.id FROM held WHERE held.kind = 'territory' ORDER BY held.path LIMIT 1),
     (SELECT array_agg(b.id ORDER BY u.n) FROM unnest(%(brands)s::uuid[]) WITH ORDINALITY u(code, n)
-     LEFT JOIN products_brand b ON b.tenant_id = %(t)s AND b.code = u.code),
+     LEFT JOIN products_brand b ON b.tenant_id = %(t)s AND b.code = u.code AND b.is_active),
     km.ids, km.brand_ids
 FROM (SELECT 1) one
 LEFT JOIN h ON true
@@ -95,7 +95,7 @@ LEFT JOIN calls_callsettings s ON s.tenant_id = %(t)s
 LEFT JOIN LATERAL (
     SELECT array_agg(k.id ORDER BY u.n) AS ids, array_agg(k.brand_id ORDER BY u.n) AS brand_ids
     FROM unnest(%(messages)s::uuid[]) WITH ORDINALITY u(code, n)
-    LEFT JOIN calls_keymessage k ON k.tenant_id = %(t)s AND k.code = u.code
+    LEFT JOIN calls_keymessage k ON k.tenant_id = %(t)s AND k.code = u.code AND k.is_active
 ) km ON true
 """
 

@@ -137,6 +137,33 @@ def test_products_and_messages_are_checked(cw):
         assert "list" in _refused(cw, "products", products="立普妥")
 
 
+def test_a_product_or_key_message_switched_off_is_refused_but_an_old_call_keeps_it(cw):
+    """Both ways in (the lookups done, and the values for the fast path) refuse what an admin
+    switched off; an edit of a call that already had it stays possible."""
+    from calls.models import KeyMessage
+    from calls.services import parse_call_values
+    from products.models import Brand
+
+    with cw.world.scope("a"):
+        old = submit(cw)
+        Brand.objects.filter(pk=cw.brand2.pk).update(is_active=False)
+        assert "平稳降压" not in (message := _refused(cw, "products")) and "no longer promoted" in message
+        with pytest.raises(ValidationError) as exc:
+            call_save(rep=cw.m(), code=uuid.uuid4(), data=parse_call_values(cw.raw()), submit=True)
+        assert "no longer promoted" in " ".join(exc.value.message_dict["products"])
+        edited, changed = call_save(rep=cw.m(), code=old.code, data=parse_call_input(cw.raw(notes="补充")),
+                                    submit=True, edit=True, reason="补充记录")
+        assert changed and edited.notes == "补充"
+        Brand.objects.filter(pk=cw.brand2.pk).update(is_active=True)
+        KeyMessage.objects.filter(pk=cw.km["b1b"].pk).update(is_active=False)
+        assert "“降低LDL-C” is no longer a key message in use" in _refused(cw, "products")
+        with pytest.raises(ValidationError):
+            call_save(rep=cw.m(), code=uuid.uuid4(), data=parse_call_values(cw.raw()), submit=True)
+        assert call_save(rep=cw.m(), code=old.code, data=parse_call_input(cw.raw(notes="再补充")), submit=True,
+                         edit=True, reason="再补充")[1]
+        assert Call.objects.count() == 1
+
+
 def test_group_calls_need_attendees_the_rep_sees(cw):
     with cw.world.scope("a"):
         assert "attendee" in _refused(cw, "attendees", call_type="group", hcp="", attendees=[])
