@@ -66,13 +66,8 @@ class RuleResult:
 
 
 def _letters(column: str) -> str:
-    """One letter per change (``NO_TIER`` for none).
-
-    The batch's aggregates take no ``ORDER BY`` of their own (each would sort its group
-    again: nine sorts of every change): one aggregation reads its rows once, in one order,
-    so its arrays stay aligned whatever that order; the sorted subquery makes it customer
-    order, as PostgreSQL reads a sorted subquery's rows in order."""
-    return f"string_agg(CASE WHEN {column} = '' THEN '{NO_TIER}' ELSE {column} END, '')"
+    """One letter per change (``NO_TIER`` for none), in customer order."""
+    return f"string_agg(CASE WHEN {column} = '' THEN '{NO_TIER}' ELSE {column} END, '' ORDER BY customer_id)"
 
 
 def _line_predicate(alias: str, line_id: int | None) -> str:
@@ -149,10 +144,10 @@ def recompute_rule(*, rule, run, sync_customers: bool,
                         span, customers, from_tiers, to_tiers, from_potential_bands, to_potential_bands,
                         from_adoption_bands, to_adoption_bands, from_score_bands, to_score_bands)
                 SELECT %(tenant)s, %(purpose)s, %(line)s, %(kind)s, 'computed', %(run)s, %(at)s, '', %(version)s,
-                       int8range(min(customer_id), max(customer_id), '[]'), array_agg(customer_id),
+                       int8range(min(customer_id), max(customer_id), '[]'), array_agg(customer_id ORDER BY customer_id),
                        {_letters('old_tier')}, {_letters('new_tier')},
-                       {', '.join(f"array_agg({side}_{b})" for b in BAND_COLUMNS for side in ("old", "new"))}
-                  FROM (SELECT * FROM m WHERE old_tier <> new_tier ORDER BY customer_id) d
+                       {', '.join(f"array_agg({side}_{b} ORDER BY customer_id)" for b in BAND_COLUMNS for side in ("old", "new"))}
+                  FROM m WHERE old_tier <> new_tier
                  GROUP BY customer_id / {BATCH_SPAN} ORDER BY min(customer_id)
                 RETURNING cardinality(customers) AS n){customers}
             SELECT (SELECT count(*) FROM m WHERE row_changed), (SELECT coalesce(sum(n), 0) FROM batch),
