@@ -105,18 +105,16 @@ def _run_filter(qs, name, value):
     return qs.filter(run=run) if run is not None else qs.none()
 
 
-def _customer_filter(qs, name, value):
-    """A customer's changes through the batches' span index (``selectors.changes_of``)."""
-    model = Hcp if name == "hcp" else Institution
-    customer = model.objects.filter(code=value).first()
-    return qs.filter(**{name: customer}, span__contains=customer.pk) if customer is not None else qs.none()
+def _changes_of_customer(qs, name, value):
+    customer = (Hcp if name == "hcp" else Institution).objects.filter(code=value).first()
+    return selectors.changes_of(customer, qs) if customer is not None else qs.none()
 
 
 class HistoryFilter(TierFilter):
     tier = django_filters.ChoiceFilter(field_name="to_tier", choices=[(t, t) for t in "ABCD"], label=_lazy("new tier"))
     run = django_filters.UUIDFilter(method=_run_filter, label=_lazy("run (code)"))
-    hcp = django_filters.UUIDFilter(method=_customer_filter, label=_lazy("HCP (code)"))
-    institution = django_filters.UUIDFilter(method=_customer_filter, label=_lazy("institution (code)"))
+    hcp = django_filters.UUIDFilter(method=_changes_of_customer, label=_lazy("HCP (code)"))
+    institution = django_filters.UUIDFilter(method=_changes_of_customer, label=_lazy("institution (code)"))
 
     class Meta:
         model = TierChange

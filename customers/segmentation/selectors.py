@@ -68,10 +68,11 @@ def tier_of(customer, product_line=None, purpose: str = Purpose.TIER) -> Custome
     return CustomerTier.objects.filter(**_customer_filter(customer), purpose=purpose, **line).first()
 
 
-def changes_of(customer) -> QuerySet[TierChange]:
-    """The customer's tier changes, found through the batches' ``(tenant, span)`` index (a
-    filter on the customer alone would unnest every batch: ``models/history.py``)."""
-    return TierChange.objects.filter(**_customer_filter(customer), span__contains=customer.pk)
+def changes_of(customer, qs: QuerySet[TierChange] | None = None) -> QuerySet[TierChange]:
+    """The customer's tier changes (of ``qs``), found through the batches' ``(tenant, span)``
+    index (a filter on the customer alone would unnest every batch: ``models/history.py``)."""
+    qs = TierChange.objects.all() if qs is None else qs
+    return qs.filter(**_customer_filter(customer), span__contains=customer.pk)
 
 
 def tier_history(customer, *, product_line=None, purpose: str | None = None, limit: int = 50) -> list[TierChange]:
