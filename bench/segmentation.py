@@ -16,10 +16,13 @@ at the 50th/80th/95th percentiles, adoption = the HCP's calls of the last 12 mon
   same two runs, against merely writing the result into a new table (``CREATE TABLE AS``
   of the same window query).
 
-Each case runs each side ``REPEATS`` times, alternating, and reports the medians (the same
-lone UPDATE took 12.5 s in one run and 22.3 s in the next on this machine; three runs of
-this bench on one morning measured it at 9.9, 14.4 and 12.8 s); the seconds of each run
-are in the notes, so the ratios of the pairs can be read too.
+Each case runs the product ``REPEATS`` times through the task function and ``REPEATS`` times
+through one Celery worker, each run followed by a run of its baseline, and reports the
+medians; the seconds of each run are in the notes, so the ratios of the pairs can be read
+too. Before every timed run, of either side, the written tables are vacuumed and a
+checkpoint taken (``_settle``): a run leaves a million dead row versions and as many dirty
+pages, and their cleanup used to land inside the next run (the same lone UPDATE took
+12.5 s in one run and 22.3 s in the next on this machine).
 
 The product line measured is not the tenant's primary one (no ``customers_hcp.tier``
 column to keep in step: both sides write the same table); its institution rule, if any, is
@@ -83,19 +86,6 @@ def _vm_hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def _celery_run(b) -> tuple[dict, float]:
-    proc, queue = _worker(b)
-    try:
-        _m, r = _sub(b, "celery", "--queue", queue)
-        return r, _vm_hwm_mb(proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def _median(runs: list[dict]) -> dict:
     """The run of median time (an odd number of runs: one of them, not an average)."""
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
@@ -104,6 +94,37 @@ def _median(runs: list[dict]) -> dict:
 def _check(r: dict, what: str) -> None:
     if r.get("status") != "succeeded":
         raise SystemExit(f"{what}: the run did not succeed: {r}")
+
+
+def _settle(b) -> str:
+    """The same state of the server before every timed run, of either side: the tables the
+    runs write vacuumed (a run leaves up to a million dead row versions, which autovacuum
+    would otherwise clean up during the next run) and a checkpoint (the previous run's
+    dirty pages are otherwise written back during the next one). Without it one lone
+    ``UPDATE`` took anywhere from 8.9 to 17.1 s on one morning. ``CHECKPOINT`` needs the
+    superuser (or ``pg_checkpoint``): taken through the embedded server's superuser where
+    the bench runs on it, else tried as the owner; what was done is returned for the notes."""
+    import psycopg
+
+    with psycopg.connect(b.owner, autocommit=True) as conn:
+        for table in ("segmentation_customertier", "segmentation_tierchangebatch", "bench_seg_calls"):
+            conn.execute(f"VACUUM {table}")
+        try:
+            conn.execute("CHECKPOINT")
+            return "VACUUM + CHECKPOINT (owner)"
+        except psycopg.errors.InsufficientPrivilege:
+            pass
+    try:
+        from sfe import embedded
+
+        state, target = embedded.read_state(), psycopg.conninfo.conninfo_to_dict(b.owner)
+        if (state.get("socket_dir") and embedded._pid_alive(state.get("pid"))
+                and str(target.get("port")) == str(state.get("port"))):
+            embedded._psql(state, "CHECKPOINT")
+            return "VACUUM + CHECKPOINT (embedded superuser)"
+    except (ImportError, OSError, RuntimeError):
+        pass
+    return "VACUUM only (no role here may CHECKPOINT)"
 
 
 def bench_tier_recompute(b) -> list[dict]:
@@ -138,100 +159,128 @@ def _bench_tier_recompute(b, total: int) -> list[dict]:
     base = ["--tenant", str(prep["tenant"]), "--line", str(prep["line"]), "--today", prep["today"], "--app", b.app,
             "--owner", b.owner, "--app-role", app_role]
     n = prep["hcps"]
+    worker, queue = _worker(b)
+    settled = set()
 
-    # Case 1: every tier changes. G → G′ once through Celery; then REPEATS times, alternating:
-    # the product's task G′ → G, the hand-written UPDATE G → G′ (each changes every row).
-    # The product's run with G′ afterwards must change nothing.
-    _sub(b, "rule", "--grid", "G2")
-    c1_celery, c1_celery_rss = _celery_run(b)
-    _check(c1_celery, "case 1, Celery")
-    c1_tasks, upds, m_task1, m_upd = [], [], None, None
-    for _ in range(REPEATS):
-        _sub(b, "rule", "--grid", "G")
-        m_task1, r = _sub(b, "task")
-        _check(r, "case 1, task")
-        c1_tasks.append(r)
-        m_upd, r = _sub(b, "baseline", "--what", "update", "--grid", "G2", *base)
-        upds.append(r)
-    _sub(b, "rule", "--grid", "G2")
-    _m, settle = _sub(b, "task")
-    _check(settle, "after the UPDATE")
+    def product(side: str) -> tuple:
+        settled.add(_settle(b))
+        return _sub(b, "task") if side == "task" else _sub(b, "celery", "--queue", queue)
 
-    # Case 2: 10 % of the HCPs get five recent calls (Celery); then REPEATS times, alternating:
-    # the calls removed (or added back) and the product's task, and the new-table baseline.
-    def toggle(add: bool) -> None:
-        with psycopg.connect(b.owner, autocommit=True) as conn:
-            if add:
-                conn.execute(f"INSERT INTO bench_seg_calls SELECT h.tenant_id, h.id, %(d)s::date - 1 "
-                             f"FROM customers_hcp h CROSS JOIN generate_series(1, {ADDED_CALLS}) "
-                             f"WHERE h.tenant_id = %(t)s AND h.id %% 10 = 3", {"t": prep["tenant"], "d": prep["today"]})
-                conn.execute("ANALYZE bench_seg_calls")
-            else:
-                conn.execute("DELETE FROM bench_seg_calls WHERE day = %(d)s::date - 1 AND hcp_id %% 10 = 3",
-                             {"d": prep["today"]})
-                conn.execute("VACUUM ANALYZE bench_seg_calls")
+    def baseline(what: str) -> tuple:
+        settled.add(_settle(b))
+        return _sub(b, "baseline", "--what", what, "--grid", "G2", *base)
 
-    toggle(add=True)
-    c2_celery, c2_celery_rss = _celery_run(b)
-    _check(c2_celery, "case 2, Celery")
-    c2_tasks, news, m_task2, m_new, added = [], [], None, None, True
-    for _ in range(REPEATS):
-        added = not added
-        toggle(add=added)
-        m_task2, r = _sub(b, "task")
-        _check(r, "case 2, task")
-        c2_tasks.append(r)
-        m_new, r = _sub(b, "baseline", "--what", "newtable", "--grid", "G2", *base)
-        news.append(r)
-    if added:
-        toggle(add=False)  # the bench's calls as they were
-    c1_task, upd = _median(c1_tasks), _median(upds)
-    c2_task, new = _median(c2_tasks), _median(news)
+    try:
+        # Case 1: every tier changes. REPEATS times, alternating: the product's run G′ → G
+        # (the task function in a process of its own, or the Celery worker), then the
+        # hand-written UPDATE G → G′ (each changes every row). The product's run with G′
+        # afterwards must change nothing.
+        c1 = {"task": [], "celery": []}
+        upds, m_task1, m_upd = [], None, None
+        for _ in range(REPEATS):
+            for side in ("task", "celery"):
+                _sub(b, "rule", "--grid", "G")
+                m, r = product(side)
+                _check(r, f"case 1, {side}")
+                c1[side].append(r)
+                m_task1 = m if side == "task" else m_task1
+                m_upd, r = baseline("update")
+                upds.append(r)
+        c1_rss = _vm_hwm_mb(worker.pid)
+        _sub(b, "rule", "--grid", "G2")
+        _m, settle = _sub(b, "task")
+        _check(settle, "after the UPDATE")
 
+        # Case 2: 10 % of the HCPs get five recent calls (or lose them again) before each of
+        # the product's runs; the new-table baseline after each.
+        def toggle(add: bool) -> None:
+            with psycopg.connect(b.owner, autocommit=True) as conn:
+                if add:
+                    conn.execute(f"INSERT INTO bench_seg_calls SELECT h.tenant_id, h.id, %(d)s::date - 1 "
+                                 f"FROM customers_hcp h CROSS JOIN generate_series(1, {ADDED_CALLS}) "
+                                 f"WHERE h.tenant_id = %(t)s AND h.id %% 10 = 3",
+                                 {"t": prep["tenant"], "d": prep["today"]})
+                    conn.execute("ANALYZE bench_seg_calls")
+                else:
+                    conn.execute("DELETE FROM bench_seg_calls WHERE day = %(d)s::date - 1 AND hcp_id %% 10 = 3",
+                                 {"d": prep["today"]})
+                    conn.execute("VACUUM ANALYZE bench_seg_calls")
+
+        c2 = {"task": [], "celery": []}
+        news, m_task2, m_new, added = [], None, None, False
+        for _ in range(REPEATS):
+            for side in ("task", "celery"):
+                added = not added
+                toggle(add=added)
+                m, r = product(side)
+                _check(r, f"case 2, {side}")
+                c2[side].append(r)
+                m_task2 = m if side == "task" else m_task2
+                m_new, r = baseline("newtable")
+                news.append(r)
+        if added:
+            toggle(add=False)  # the bench's calls as they were
+        c2_rss = _vm_hwm_mb(worker.pid)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    med = {(case, side): _median(runs[side]) for case, runs in (("1", c1), ("2", c2)) for side in ("task", "celery")}
+    upd, new = _median(upds), _median(news)
+    secs = lambda runs: [round(r["seconds"], 2) for r in runs]  # noqa: E731
     b.notes.setdefault("tier recompute", {}).update({
         "scale": f"{n:,} HCPs in the demo tenant ({total:,} in the database) at SIZE={b.size}; 1,000,000 at large",
         "data": {"calls (12 months)": prep["calls"], "sales rows (institution × month)": prep["sales_rows"]},
         "first run (every HCP new, s)": prep["first_run_s"],
-        "repeats": f"{REPEATS} alternating runs of each side per case; the figures are their medians",
-        "seconds of each run": {
-            "case 1 task": [round(r["seconds"], 2) for r in c1_tasks], "case 1 UPDATE": [round(r["seconds"], 2) for r in upds],
-            "case 2 task": [round(r["seconds"], 2) for r in c2_tasks],
-            "case 2 new table": [round(r["seconds"], 2) for r in news]},
-        "changes": {"case 1 Celery": c1_celery["tier_changes"], "case 1 task": [r["tier_changes"] for r in c1_tasks],
+        "repeats": (f"{REPEATS} runs of each side of the product per case (task, Celery), each followed by a baseline "
+                    f"run; the figures are medians"),
+        "before every timed run": sorted(settled),
+        "seconds of each run, in the order run": {
+            "case 1 task": secs(c1["task"]), "case 1 Celery": secs(c1["celery"]), "case 1 UPDATE": secs(upds),
+            "case 2 task": secs(c2["task"]), "case 2 Celery": secs(c2["celery"]), "case 2 new table": secs(news)},
+        "changes": {"case 1 task": [r["tier_changes"] for r in c1["task"]],
+                    "case 1 Celery": [r["tier_changes"] for r in c1["celery"]],
                     "case 1 UPDATE rows": [r["rows"] for r in upds],
                     "product run after the UPDATE (must be 0)": settle["rows_changed"],
-                    "case 2 Celery": c2_celery["tier_changes"], "case 2 task": [r["tier_changes"] for r in c2_tasks],
+                    "case 2 task": [r["tier_changes"] for r in c2["task"]],
+                    "case 2 Celery": [r["tier_changes"] for r in c2["celery"]],
                     "new table rows": [r["rows"] for r in news],
                     "new table rows differing from the product's": [r["differ_from_product"] for r in news]},
         "seconds of each statement of the product's runs (write: the MERGE and its history)": {
-            "case 1 task": [r.get("statements") for r in c1_tasks], "case 2 task": [r.get("statements") for r in c2_tasks]},
+            "case 1 task": [r.get("statements") for r in c1["task"]],
+            "case 2 task": [r.get("statements") for r in c2["task"]]},
         "run seconds inside the database (started → finished)": {
-            "case 1 Celery": c1_celery["db_seconds"], "case 1 task": [r["db_seconds"] for r in c1_tasks],
-            "case 2 Celery": c2_celery["db_seconds"], "case 2 task": [r["db_seconds"] for r in c2_tasks]},
+            f"case {case} {side}": [r["db_seconds"] for r in runs[side]]
+            for case, runs in (("1", c1), ("2", c2)) for side in ("task", "celery")},
     })
-    upd_label = ("one hand-written UPDATE segmentation_customertier … FROM (window query), same tiers, same rows "
-                 f"(median of {REPEATS})")
-    new_label = f"the same window query written into a new table (CREATE TABLE AS) (median of {REPEATS})"
+    of = f"(median of {REPEATS})"
+    upd_label = f"one hand-written UPDATE segmentation_customertier … FROM (window query), same tiers, same rows {of}"
+    new_label = f"the same window query written into a new table (CREATE TABLE AS) {of}"
+    changes2 = med[("2", "celery")]["tier_changes"]
     return [
-        entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through Celery (enqueue → done)",
-              b.size, c1_celery["seconds"], "s", upd_label, upd["seconds"]),
-        entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through the task function "
-              f"(median of {REPEATS})", b.size, c1_task["seconds"], "s", upd_label, upd["seconds"]),
+        entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through Celery (enqueue → done) "
+              f"{of}", b.size, med[("1", "celery")]["seconds"], "s", upd_label, upd["seconds"]),
+        entry(f"tier recompute, every tier changes ({n:,} HCPs): the product's run through the task function {of}",
+              b.size, med[("1", "task")]["seconds"], "s", upd_label, upd["seconds"]),
         entry("tier recompute, every tier changes: peak memory of the task process (RSS)", b.size,
               m_task1.peak_rss_mb, "MB", "peak RSS of the process running the UPDATE", m_upd.peak_rss_mb),
         entry("tier recompute, every tier changes: peak memory of the Celery worker (VmHWM)", b.size,
-              c1_celery_rss, "MB", "peak RSS of the process running the UPDATE", m_upd.peak_rss_mb),
-        entry(f"tier recompute, {c2_celery['tier_changes']:,} of {n:,} tiers change: the product's run through Celery",
-              b.size, c2_celery["seconds"], "s", new_label, new["seconds"]),
-        entry(f"tier recompute, {c2_task['tier_changes']:,} of {n:,} tiers change: the product's run through the task "
-              f"function (median of {REPEATS})", b.size, c2_task["seconds"], "s", new_label, new["seconds"]),
+              c1_rss, "MB", "peak RSS of the process running the UPDATE", m_upd.peak_rss_mb),
+        entry(f"tier recompute, {changes2:,} of {n:,} tiers change: the product's run through Celery {of}",
+              b.size, med[("2", "celery")]["seconds"], "s", new_label, new["seconds"]),
+        entry(f"tier recompute, {med[('2', 'task')]['tier_changes']:,} of {n:,} tiers change: the product's run "
+              f"through the task function {of}", b.size, med[("2", "task")]["seconds"], "s", new_label, new["seconds"]),
         entry("tier recompute, 10 % change: peak memory of the task process (RSS)", b.size, m_task2.peak_rss_mb, "MB",
               "peak RSS of the process writing the new table", m_new.peak_rss_mb),
-        entry("tier recompute, 10 % change: peak memory of the Celery worker (VmHWM)", b.size, c2_celery_rss, "MB",
+        entry("tier recompute, 10 % change: peak memory of the Celery worker (VmHWM)", b.size, c2_rss, "MB",
               "peak RSS of the process writing the new table", m_new.peak_rss_mb),
-        entry("tier recompute: Celery overhead (run through a worker, enqueue → done)", b.size,
-              c1_celery["seconds"] + c2_celery["seconds"], "s", "the same two runs through the task function",
-              c1_task["seconds"] + c2_task["seconds"]),
+        entry("tier recompute: Celery overhead (run through a worker, enqueue → done; medians)", b.size,
+              med[("1", "celery")]["seconds"] + med[("2", "celery")]["seconds"], "s",
+              "the same two cases through the task function (medians)",
+              med[("1", "task")]["seconds"] + med[("2", "task")]["seconds"]),
     ]
 
 
