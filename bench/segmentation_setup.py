@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TENANT = "huakang"
 CALLS_MAX = 4  # calls per HCP: 0 … 4 over the year (2 on average)
 ADDED_CALLS = 5  # case 2: recent calls added for every tenth HCP
-REPEATS = 3  # runs of each side per case, alternating; medians reported (a lone baseline varied ±40 %)
+# Product runs per case and way (task, Celery), each followed by a baseline run; medians reported
+# (a lone baseline varied ±40 %).
+REPEATS = 5
 G = [["D", "D", "C", "C"], ["D", "C", "C", "B"], ["C", "C", "B", "A"], ["C", "B", "A", "A"]]
 ROTATE = {"A": "B", "B": "C", "C": "D", "D": "A"}
 G2 = [[ROTATE[t] for t in row] for row in G]
