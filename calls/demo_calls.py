@@ -176,7 +176,7 @@ SELECT c.id, %(t)s, gen_random_uuid(), c.rep_id, c.territory_id, c.call_type,
   JOIN customers_institution i ON i.tenant_id = %(t)s AND i.id = c.institution_id
  CROSS JOIN LATERAL (SELECT CASE WHEN c.planned THEN NULL
                                  WHEN (c.x / 59) %% 40 = 0 AND c.at + interval '30 hours' < %(now)s
-                                 THEN c.at + interval '26 hours' + ((c.x / 7) %% 48) * interval '1 hour'
+                                 THEN least(c.at + interval '26 hours' + ((c.x / 7) %% 48) * interval '1 hour', %(now)s - interval '1 hour')
                                  ELSE c.at + (15 + (c.x / 11) %% 150) * interval '1 minute' END AS submitted) s
  CROSS JOIN LATERAL (
     SELECT q.checked, q.lat, q.lng,

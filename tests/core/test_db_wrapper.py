@@ -57,3 +57,27 @@ def test_several_commands_in_one_string_still_run_first_in_a_transaction(tworld)
         cur.execute("CREATE TEMP TABLE pipeline_probe (n int) ON COMMIT DROP; INSERT INTO pipeline_probe VALUES (1)")
         cur.execute("SELECT current_setting('app.tenant_id'), (SELECT count(*) FROM pipeline_probe)")
         assert cur.fetchone() == (str(tworld.tenants["a"].pk), 1)
+
+
+def test_prepared_statements_are_compacted_outside_their_literals_only():
+    from sfe.core.db.base import compact_sql
+
+    sql = "SELECT  'a  b',\n\t x\n  FROM t WHERE y = 'it''s  here'  AND z = ''\n"
+    assert compact_sql(sql) == "SELECT 'a  b', x FROM t WHERE y = 'it''s  here' AND z = ''"
+    for kept in ("SELECT 1 -- one\n, 2", "SELECT $$a  b$$", 'SELECT 1 AS "a  b"', "SELECT /* x */  1"):
+        assert compact_sql(kept) == kept
+
+
+def test_the_today_statement_is_short_enough_for_psycopg_to_remember_its_conversion(tworld):
+    """psycopg converts the placeholders of a text of at most 4,096 characters once; a
+    longer one is split with a regular expression on every request."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from calls.planning.selectors import TODAY_SQL
+    from sfe.core.db.base import compact_sql
+
+    compacted = compact_sql(TODAY_SQL)
+    assert len(compacted) <= MAX_CACHED_STATEMENT_LENGTH < len(TODAY_SQL)
+    with transaction.atomic(), connection.prepared_cursor() as cur:  # the compacted text runs
+        cur.execute("SELECT  %(a)s::text  ||  ' x  y'", {"a": "w"})
+        assert cur.fetchone() == ("w x  y",)
