@@ -8,14 +8,17 @@ For a rule (purpose, product line, kind), in the caller's transaction, one state
    band moved (a pin wins: the effective tier of a pinned row stays the pin), DELETE those
    of customers that left the population (unless pinned), INSERT the new ones; ``RETURNING``
    each row's tier and bands before and after (PostgreSQL 18's ``old`` / ``new``). The
-   source is ordered by customer id, about the order of the tier rows on disk (inserted in
-   customer order, updated in place), so that whichever side the planner hashes, each page
-   is written once (in the customers table's order it dirtied twice the pages: 6.8 s
-   instead of 4.8 s at 963,671 changes);
+   planner hashes the classification and reads the tier rows in their order on disk, so
+   each page is written once (the other way round, probing with the classification in
+   the customers table's order, dirtied twice the pages: 6.8 s instead of 4.8 s at 963,671
+   changes). The source used to be sorted by customer id to make sure of it; with the
+   window-based classification the planner makes that choice unsorted (seen in
+   ``EXPLAIN``), and the sort cost ~0.6 s;
 2. from what it returned, the history: every change of the effective tier (from, to, run,
    at, why: the bands before and after and the rule's version) as ``TierChangeBatch`` rows,
-   one per range of ``BATCH_SPAN`` customer ids (``GROUP BY``; ``models/history.py`` says
-   why not a row per change);
+   one per range of ``BATCH_SPAN`` customer ids (a hashed ``GROUP BY``, the arrays in the
+   order the MERGE returned the changes; ``models/history.py`` says why not a row per
+   change);
 3. for the tenant's primary product line, ``customers_hcp.tier`` / ``customers_institution.tier``
    where it differs from the new effective tier (``updated_at`` is left alone — a computed
    tier is not an edit of the record); a customer whose own column drifted from an unmoved
@@ -66,8 +69,8 @@ class RuleResult:
 
 
 def _letters(column: str) -> str:
-    """One letter per change (``NO_TIER`` for none), in customer order."""
-    return f"string_agg(CASE WHEN {column} = '' THEN '{NO_TIER}' ELSE {column} END, '' ORDER BY customer_id)"
+    """One letter per change (``NO_TIER`` for none), in the order of the batch's ``customers``."""
+    return f"string_agg(CASE WHEN {column} = '' THEN '{NO_TIER}' ELSE {column} END, '')"
 
 
 def _line_predicate(alias: str, line_id: int | None) -> str:
@@ -111,16 +114,22 @@ def recompute_rule(*, rule, run, sync_customers: bool,
     changes = ("(SELECT coalesce(json_agg(json_build_array(customer_id, old_tier, new_tier) ORDER BY customer_id), "
                "'[]') FROM m WHERE old_tier <> new_tier)" if rule.purpose != "tier" else "NULL")
     with connection.cursor() as cur:
+        # ``enable_sort`` off: the history's ``GROUP BY`` over what the MERGE returned (a CTE,
+        # no statistics) is planned as a sort of every change (0.6 s at a million) because the
+        # planner cannot know there are few groups (~500); hashed, the batches' arrays follow
+        # the MERGE's order. The sorts the statement needs (ORDER BY, windows) are still made.
         cur.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true), "
                     "current_setting('max_parallel_workers_per_gather'), "
-                    "set_config('max_parallel_workers_per_gather', %s, true)", [WORK_MEM, str(PARALLEL_WORKERS)])
-        work_mem, _, parallel, _ = cur.fetchone()
+                    "set_config('max_parallel_workers_per_gather', %s, true), "
+                    "current_setting('enable_sort'), set_config('enable_sort', 'off', true)",
+                    [WORK_MEM, str(PARALLEL_WORKERS)])
+        work_mem, _, parallel, _, enable_sort, _ = cur.fetchone()
         step("compute")
         clock[0] = time.perf_counter()
         cur.execute(f"""
             WITH m AS (
                 MERGE INTO segmentation_customertier t
-                USING (SELECT * FROM ({compiled.sql}) x ORDER BY id) n
+                USING ({compiled.sql}) n
                    ON t.{col} = n.id AND t.tenant_id = %(tenant)s AND t.purpose = %(purpose)s
                   AND {_line_predicate('t', line_id)}
                  WHEN MATCHED AND n.label = '' AND t.pinned_tier = '' THEN DELETE
@@ -144,9 +153,9 @@ def recompute_rule(*, rule, run, sync_customers: bool,
                         span, customers, from_tiers, to_tiers, from_potential_bands, to_potential_bands,
                         from_adoption_bands, to_adoption_bands, from_score_bands, to_score_bands)
                 SELECT %(tenant)s, %(purpose)s, %(line)s, %(kind)s, 'computed', %(run)s, %(at)s, '', %(version)s,
-                       int8range(min(customer_id), max(customer_id), '[]'), array_agg(customer_id ORDER BY customer_id),
+                       int8range(min(customer_id), max(customer_id), '[]'), array_agg(customer_id),
                        {_letters('old_tier')}, {_letters('new_tier')},
-                       {', '.join(f"array_agg({side}_{b} ORDER BY customer_id)" for b in BAND_COLUMNS for side in ("old", "new"))}
+                       {', '.join(f"array_agg({side}_{b})" for b in BAND_COLUMNS for side in ("old", "new"))}
                   FROM m WHERE old_tier <> new_tier
                  GROUP BY customer_id / {BATCH_SPAN} ORDER BY min(customer_id)
                 RETURNING cardinality(customers) AS n){customers}
@@ -166,8 +175,8 @@ def recompute_rule(*, rule, run, sync_customers: bool,
             """, params)
             result.customers_updated += cur.rowcount
             timed("customers")
-        cur.execute("SELECT set_config('work_mem', %s, true), set_config('max_parallel_workers_per_gather', %s, true)",
-                    [work_mem, parallel])
+        cur.execute("SELECT set_config('work_mem', %s, true), set_config('max_parallel_workers_per_gather', %s, true), "
+                    "set_config('enable_sort', %s, true)", [work_mem, parallel, enable_sort])
     return result
 
 
