@@ -64,7 +64,9 @@ def test_prepared_statements_are_compacted_outside_their_literals_only():
 
     sql = "SELECT  'a  b',\n\t x\n  FROM t WHERE y = 'it''s  here'  AND z = ''\n"
     assert compact_sql(sql) == "SELECT 'a  b', x FROM t WHERE y = 'it''s  here' AND z = ''"
-    for kept in ("SELECT 1 -- one\n, 2", "SELECT $$a  b$$", 'SELECT 1 AS "a  b"', "SELECT /* x */  1"):
+    # an escape string: its \' does not end it, so splitting on quotes would compact inside it
+    escaped = "SELECT E'it\\'s  here',  'b'"
+    for kept in ("SELECT 1 -- one\n, 2", "SELECT $$a  b$$", 'SELECT 1 AS "a  b"', "SELECT /* x */  1", escaped):
         assert compact_sql(kept) == kept
 
 

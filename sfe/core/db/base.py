@@ -46,8 +46,9 @@ def compact_sql(sql: str) -> str:
     the Today page's one statement (4,392 characters, 3,803 compacted) was split with a
     regular expression on every request. Left as it is when it holds a comment, a
     dollar-quoted or quoted-identifier part (where a newline or a space may mean
-    something)."""
-    if any(mark in sql for mark in ("--", "/*", "$", '"')):
+    something) or a backslash (an ``E'…\\'…'`` escape string would end elsewhere than a
+    split on quotes thinks)."""
+    if any(mark in sql for mark in ("--", "/*", "$", '"', "\\")):
         return sql
     parts = sql.split("'")  # even parts: outside the literals ('' inside one: an empty odd part)
     return "'".join(_SPACE.sub(" ", part) if i % 2 == 0 else part for i, part in enumerate(parts)).strip()
